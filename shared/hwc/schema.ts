@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { HwcError, LocalErrorCode } from './errors.ts';
+import type { CallResult, CallSpec, Transport } from './transport.ts';
+
+/**
+ * Schema helpers for the real API's quirks: numbers sent as strings and the reverse,
+ * booleans as "true"/"false". Parse tolerantly, emit exactly what the API documents.
+ */
+
+/** A number that may arrive as a string (`"20"`). */
+export const numberish = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number),
+]);
+
+/** A string that may arrive as a number (`key_state: 2`). */
+export const stringish = z.union([z.string(), z.number().transform(String)]);
+
+/** A boolean that may arrive as a string (`truncated: "false"`). */
+export const boolish = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']).transform((v) => v.toLowerCase() === 'true'),
+]);
+
+/** KMS key id: 36 characters, `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`. */
+export const keyId = z
+  .string()
+  .regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'expected a 36-character key id');
+
+/** `limit`/`marker`/`offset` are strings on the wire. */
+export const pageParam = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
+
+/** Everything an API group needs: the transport and the caller's project. */
+export interface ApiContext {
+  readonly transport: Transport;
+  readonly projectId: string;
+}
+
+/** Validates what a caller passes in; a bad value fails before anything is sent, naming the field. */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, operation: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new HwcError({
+    operation,
+    status: 0,
+    errorCode: LocalErrorCode.invalidRequest,
+    errorMsg: `invalid request: ${formatIssues(parsed.error)}`,
+  });
+}
+
+/** Validates what the cloud answered; a malformed answer is an error naming the operation and the field. */
+export function parseResponse<S extends z.ZodType>(schema: S, result: CallResult, operation: string): z.output<S> {
+  const parsed = schema.safeParse(result.body ?? {});
+  if (parsed.success) return parsed.data;
+  throw new HwcError({
+    operation,
+    status: result.status,
+    errorCode: LocalErrorCode.invalidResponse,
+    errorMsg: `unexpected response: ${formatIssues(parsed.error)}`,
+    requestId: result.requestId,
+  });
+}
+
+/** One call: validate nothing more than the response. */
+export async function callAndParse<S extends z.ZodType>(ctx: ApiContext, spec: CallSpec, schema: S): Promise<z.output<S>> {
+  const result = await ctx.transport.call(spec);
+  return parseResponse(schema, result, spec.operation);
+}
+
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

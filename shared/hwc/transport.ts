@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { HwcError, LocalErrorCode, isRecord, parseErrorBody } from './errors.ts';
+import type { Endpoints, ServiceName } from './endpoints.ts';
+
+/** Signed, pooled, retried JSON-over-HTTP calls to Huawei Cloud. One Transport per client. */
+
+export interface RetryPolicy {
+  /** Attempts per logical call, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface TimeoutPolicy {
+  readonly connectMs: number;
+  readonly headersMs: number;
+  readonly bodyMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_TIMEOUTS: TimeoutPolicy = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** A Retry-After longer than this is not waited for: the call fails and says so. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+export interface PreparedRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
+
+/** Adds the authentication headers (a signature or a token) to a request about to be sent. */
+export interface Authenticator {
+  authenticate(request: PreparedRequest): Promise<Record<string, string>>;
+}
+
+export type QueryValue = string | number | boolean | undefined | readonly string[];
+
+export interface CallSpec {
+  /** e.g. `kms.listKeys`; named in errors and counted in stats. */
+  readonly operation: string;
+  readonly service: ServiceName;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path with every parameter already encoded (see `pathOf`). */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  readonly body?: Record<string, unknown> | undefined;
+  /** KMS: put a `sequence` UUID in the body, the same for every retry of this call. */
+  readonly sequence?: boolean;
+  /** Send `X-Project-Id` (project-scoped services). Default true. */
+  readonly projectScoped?: boolean;
+  /** Authenticate the call (false only for obtaining a token). Default true. */
+  readonly authenticated?: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface CallResult {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly requestId: string | undefined;
+}
+
+export interface TransportOptions {
+  readonly endpoints: Endpoints;
+  readonly projectId: string;
+  readonly authenticator: Authenticator;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  readonly timeouts?: Partial<TimeoutPolicy> | undefined;
+  /** Connections per origin. */
+  readonly connections?: number | undefined;
+  readonly userAgent?: string | undefined;
+  /** For deterministic tests of the backoff. */
+  readonly random?: (() => number) | undefined;
+}
+
+export class Transport {
+  readonly projectId: string;
+  readonly retry: RetryPolicy;
+  private readonly timeouts: TimeoutPolicy;
+  private readonly pools = new Map<string, Pool>();
+  private readonly random: () => number;
+  private closed = false;
+  /** Logical calls made and HTTP attempts sent (retries included). */
+  readonly stats = { calls: 0, attempts: 0 };
+
+  constructor(private readonly options: TransportOptions) {
+    this.projectId = options.projectId;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.random = options.random ?? Math.random;
+    if (!Number.isInteger(this.retry.attempts) || this.retry.attempts < 1) {
+      throw new RangeError(`retry.attempts must be a whole number ≥ 1, got ${this.retry.attempts}`);
+    }
+  }
+
+  async call(spec: CallSpec): Promise<CallResult> {
+    if (this.closed) throw new HwcError({ operation: spec.operation, status: 0, errorMsg: 'the client is closed' });
+    this.stats.calls++;
+    const body = spec.sequence ? { ...spec.body, sequence: randomUUID() } : spec.body;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const outcome = await this.attempt(spec, payload, attempt);
+      if (outcome.kind === 'done') return outcome.result;
+      if (attempt >= this.retry.attempts || spec.signal?.aborted) throw outcome.error;
+      const delay = this.backoff(attempt, outcome.retryAfterMs);
+      if (delay === undefined) throw outcome.error;
+      await sleep(delay, spec.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
+  }
+
+  private async attempt(
+    spec: CallSpec,
+    payload: string | undefined,
+    attempt: number,
+  ): Promise<{ kind: 'done'; result: CallResult } | { kind: 'retry'; error: HwcError; retryAfterMs?: number }> {
+    this.stats.attempts++;
+    const url = this.urlFor(spec);
+    const headers: Record<string, string> = {};
+    if (payload !== undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
+    if (spec.projectScoped !== false) headers['X-Project-Id'] = this.projectId;
+    const prepared: PreparedRequest = { method: spec.method, url, headers, body: payload };
+    const sent = spec.authenticated === false ? headers : await this.authenticate(spec, prepared);
+    if (this.options.userAgent) sent['User-Agent'] = this.options.userAgent;
+
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.pool(url.origin).request({
+        method: spec.method,
+        path: url.pathname + url.search,
+        headers: sent,
+        body: payload,
+        signal: spec.signal,
+      });
+      text = await response.body.text();
+    } catch (cause) {
+      const error = new HwcError({
+        operation: spec.operation,
+        status: 0,
+        errorCode: isTimeout(cause) ? LocalErrorCode.timeout : LocalErrorCode.network,
+        errorMsg: networkMessage(cause),
+        attempts: attempt,
+        cause,
+      });
+      if (spec.signal?.aborted) throw error;
+      return { kind: 'retry', error };
+    }
+
+    const responseHeaders = flattenHeaders(response.headers);
+    const requestId = responseHeaders['x-request-id'] ?? responseHeaders['x-openstack-request-id'];
+    const parsed = parseBody(text);
+    const status = response.statusCode;
+    const failed = status >= 400 || (parsed.ok && hasErrorBody(parsed.value));
+    if (!failed) {
+      if (!parsed.ok) {
+        throw new HwcError({
+          operation: spec.operation,
+          status,
+          errorCode: LocalErrorCode.invalidResponse,
+          errorMsg: 'the response body is not valid JSON',
+          requestId,
+          attempts: attempt,
+        });
+      }
+      return { kind: 'done', result: { status, headers: responseHeaders, body: parsed.value, requestId } };
+    }
+    const error = new HwcError({
+      operation: spec.operation,
+      status,
+      ...parseErrorBody(parsed.ok ? parsed.value : undefined),
+      requestId,
+      attempts: attempt,
+    });
+    if (!RETRYABLE_STATUS.has(status)) throw error;
+    const retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
+    return retryAfterMs === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs };
+  }
+
+  private async authenticate(spec: CallSpec, prepared: PreparedRequest): Promise<Record<string, string>> {
+    try {
+      return await this.options.authenticator.authenticate(prepared);
+    } catch (cause) {
+      if (cause instanceof HwcError) throw cause;
+      throw new HwcError({
+        operation: spec.operation,
+        status: 0,
+        errorCode: LocalErrorCode.credentials,
+        errorMsg: cause instanceof Error ? cause.message : 'could not authenticate the request',
+      });
+    }
+  }
+
+  /** Full-jitter exponential backoff, never shorter than the server's Retry-After. */
+  private backoff(attempt: number, retryAfterMs: number | undefined): number | undefined {
+    if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) return undefined;
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    const jittered = Math.floor(this.random() * ceiling);
+    return Math.max(jittered, retryAfterMs ?? 0);
+  }
+
+  private urlFor(spec: CallSpec): URL {
+    const base = this.options.endpoints[spec.service];
+    const url = new URL(base.replace(/\/+$/, '') + spec.path);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item);
+      else url.searchParams.append(key, String(value));
+    }
+    return url;
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.options.connections ?? 16,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connectTimeout: this.timeouts.connectMs,
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyMs,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+}
+
+/** Builds a path from literal parts and parameters, percent-encoding each parameter. */
+export function pathOf(strings: TemplateStringsArray, ...params: readonly string[]): string {
+  return strings.reduce((path, part, i) => path + part + (i < params.length ? encodeURIComponent(params[i]!) : ''), '');
+}
+
+function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** A 2xx answer that nevertheless carries an error body is an error. */
+function hasErrorBody(body: unknown): boolean {
+  return isRecord(body) && isRecord(body['error']) && ('error_code' in body['error'] || 'code' in body['error']);
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.includes('TIMEOUT');
+}
+
+function networkMessage(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `${code}: ${message}` : message;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
