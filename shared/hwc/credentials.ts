@@ -84,7 +84,7 @@ export function createAuthenticator(credentials: Credentials, issueToken: TokenI
       return new CachedTokenAuthenticator(() => issueToken(credentials));
     case 'dynamic':
       return {
-        authenticate: (request) => createAuthenticator(credentials.resolve(), issueToken).authenticate(request),
+        authenticate: async (request) => createAuthenticator(credentials.resolve(), issueToken).authenticate(request),
       };
   }
 }

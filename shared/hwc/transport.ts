@@ -111,6 +111,7 @@ export class Transport {
       const delay = this.backoff(attempt, outcome.retryAfterMs);
       if (delay === undefined) throw outcome.error;
       await sleep(delay, spec.signal);
+      if (spec.signal?.aborted) throw outcome.error;
     }
   }
 

@@ -1,0 +1,176 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HwcError } from '../../../shared/hwc/errors.ts';
+import { resolveEndpoints } from '../../../shared/hwc/endpoints.ts';
+import { Transport, pathOf } from '../../../shared/hwc/transport.ts';
+import type { Authenticator } from '../../../shared/hwc/transport.ts';
+
+// A scripted loopback server: each request takes the next answer from the script, so the
+// transport's behaviour on odd answers (which the embedded cloud never gives) can be observed.
+type Answer = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+let script: Answer[] = [];
+let server: Server;
+let origin: string;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (_req, res) => {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req-${seen.length}`, ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+};
+const raw = (status: number, text: string): Answer => (_req, res) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(text);
+};
+const reset: Answer = (req) => req.socket.destroy();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const answer = script.shift() ?? json(200, { ok: true });
+      answer(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  seen.length = 0;
+  script = [];
+});
+
+const passThrough: Authenticator = { authenticate: async (request) => ({ ...request.headers, 'X-Auth-Token': 'secret-token' }) };
+
+function transport(retry = {}): Transport {
+  const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
+  return new Transport({ endpoints, projectId: 'p1', authenticator: passThrough, retry: { baseDelayMs: 1, maxDelayMs: 5, ...retry } });
+}
+
+describe('Transport', () => {
+  it('sends JSON with X-Project-Id and the authenticator headers, and parses the answer', async () => {
+    const t = transport();
+    script = [json(200, { key_info: { key_id: 'k' } })];
+    const result = await t.call({
+      operation: 'kms.listKeyDetail',
+      service: 'kms',
+      method: 'POST',
+      path: pathOf`/v1.0/${'p1'}/kms/describe-key`,
+      query: { limit: 2, tags: ['a', 'b'], skipped: undefined },
+      body: { key_id: 'k' },
+    });
+    expect(result.body).toEqual({ key_info: { key_id: 'k' } });
+    expect(result.requestId).toBe('req-1');
+    expect(seen[0]?.url).toBe('/v1.0/p1/kms/describe-key?limit=2&tags=a&tags=b');
+    expect(seen[0]?.headers['x-project-id']).toBe('p1');
+    expect(seen[0]?.headers['x-auth-token']).toBe('secret-token');
+    expect(seen[0]?.headers['content-type']).toBe('application/json;charset=UTF-8');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ key_id: 'k' });
+    await t.close();
+  });
+
+  it('encodes path parameters', () => {
+    expect(pathOf`/v1/${'p'}/csms/events/${'a b/c'}`).toBe('/v1/p/csms/events/a%20b%2Fc');
+  });
+
+  it('retries 429, 500, 502, 503, 504 and resets, keeping one sequence for the logical call', async () => {
+    const t = transport({ attempts: 7 });
+    script = [json(429, {}, { 'retry-after': '0' }), json(500, {}), json(502, {}), json(503, {}), reset, json(504, {}), json(200, { ok: 1 })];
+    const result = await t.call({ operation: 'kms.createKey', service: 'kms', method: 'POST', path: '/x', body: { a: 1 }, sequence: true });
+    expect(result.body).toEqual({ ok: 1 });
+    expect(seen).toHaveLength(7);
+    const sequences = new Set(seen.map((r) => JSON.parse(r.body).sequence as string));
+    expect(sequences.size).toBe(1);
+    expect([...sequences][0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.stats).toEqual({ calls: 1, attempts: 7 });
+    await t.close();
+  });
+
+  it('gives each logical call its own sequence', async () => {
+    const t = transport();
+    await t.call({ operation: 'kms.enableKey', service: 'kms', method: 'POST', path: '/x', body: {}, sequence: true });
+    await t.call({ operation: 'kms.enableKey', service: 'kms', method: 'POST', path: '/x', body: {}, sequence: true });
+    expect(JSON.parse(seen[0]!.body).sequence).not.toBe(JSON.parse(seen[1]!.body).sequence);
+    await t.close();
+  });
+
+  it('waits at least Retry-After before retrying', async () => {
+    const t = transport({ attempts: 2 });
+    script = [json(429, {}, { 'retry-after': '1' }), json(200, {})];
+    const started = Date.now();
+    await t.call({ operation: 'kms.listKeys', service: 'kms', method: 'POST', path: '/x', body: {} });
+    // Not a timing assertion on our speed: a lower bound the server demanded.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    await t.close();
+  });
+
+  it('gives up after the configured attempts with the last error, naming the operation', async () => {
+    const t = transport({ attempts: 3 });
+    script = [json(502, {}), json(504, { error: { error_code: 'APIGW.0104', error_msg: 'upstream timeout' } }), json(500, { error: { error_code: 'KMS.0001', error_msg: 'internal' } })];
+    const error = await t.call({ operation: 'kms.disableKey', service: 'kms', method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HwcError);
+    expect(error).toMatchObject({ operation: 'kms.disableKey', status: 500, errorCode: 'KMS.0001', attempts: 3 });
+    expect(String((error as Error).message)).toBe('kms.disableKey failed with HTTP 500 KMS.0001: internal (request req-3)');
+    expect(seen).toHaveLength(3);
+    await t.close();
+  });
+
+  it('does not retry a 4xx answer and reads every documented error shape', async () => {
+    const t = transport();
+    const call = () => t.call({ operation: 'op', service: 'kms', method: 'POST', path: '/x', body: {} }).catch((e: HwcError) => e);
+    script = [json(400, { error: { error_code: 'KMS.1501', error_msg: 'not pending' } })];
+    expect(await call()).toMatchObject({ status: 400, errorCode: 'KMS.1501', errorMsg: 'not pending' });
+    script = [json(404, { error_code: 'BackupService.6302', error_msg: 'not found' })];
+    expect(await call()).toMatchObject({ status: 404, errorCode: 'BackupService.6302' });
+    script = [json(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } })];
+    expect(await call()).toMatchObject({ status: 401, errorCode: '401' });
+    script = [json(403, { error: { error_code: 'KMS.0303', error_msg: 'forbidden' } })];
+    expect(await call()).toMatchObject({ status: 403, errorCode: 'KMS.0303' });
+    expect(seen).toHaveLength(4);
+    await t.close();
+  });
+
+  it('treats a 200 carrying an error body as an error', async () => {
+    const t = transport();
+    script = [json(200, { error: { error_code: 'KMS.0205', error_msg: 'key does not exist' } })];
+    const error = await t.call({ operation: 'kms.listKeyDetail', service: 'kms', method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 200, errorCode: 'KMS.0205', operation: 'kms.listKeyDetail' });
+    await t.close();
+  });
+
+  it('rejects a success answer that is not JSON', async () => {
+    const t = transport();
+    script = [raw(200, '<html>gateway</html>')];
+    const error = await t.call({ operation: 'csms.listSecrets', service: 'csms', method: 'GET', path: '/x' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ errorCode: 'WARDEN.INVALID_RESPONSE', operation: 'csms.listSecrets' });
+    await t.close();
+  });
+
+  it('reports a connection failure as a network error after retrying', async () => {
+    const endpoints = resolveEndpoints('x', { HUAWEICLOUD_ENDPOINT_URL: 'http://127.0.0.1:1' });
+    const t = new Transport({ endpoints, projectId: 'p', authenticator: passThrough, retry: { attempts: 2, baseDelayMs: 1 } });
+    const error = await t.call({ operation: 'smn.publishMessage', service: 'smn', method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0, errorCode: 'WARDEN.NETWORK', attempts: 2 });
+    expect(String(error)).not.toContain('secret-token');
+    await t.close();
+  });
+
+  it('stops retrying when the caller aborts', async () => {
+    const t = transport({ attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 });
+    script = [json(503, {})];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await t.call({ operation: 'op', service: 'kms', method: 'POST', path: '/x', body: {}, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503 });
+    expect(seen).toHaveLength(1);
+    await t.close();
+  });
+
+  it('refuses a nonsensical retry policy', () => {
+    expect(() => transport({ attempts: 0 })).toThrow(/retry.attempts/);
+  });
+});
