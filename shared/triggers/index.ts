@@ -1,0 +1,15 @@
+export { classifyTrigger, parseTimerEvent, parseApigEvent, parseCtsEvent, parseWebhookTrace, TriggerValidationError } from './parse.ts';
+export type { Trigger, TriggerKind, TriggerSource, TimerTrigger, ApigTrigger, CtsTrigger, UnknownTrigger, ValidationIssue } from './parse.ts';
+export { TimerEventSchema } from './schemas/timer.ts';
+export type { TimerEvent } from './schemas/timer.ts';
+export { ApigEventSchema, isApigEvent } from './schemas/apig.ts';
+export type { ApigEvent } from './schemas/apig.ts';
+export { CtsEventSchema, CtsTraceSchema, CtsUserSchema, CTS_USER_TYPES } from './schemas/cts.ts';
+export type { CtsEvent, CtsTrace, CtsUser, CtsUserType } from './schemas/cts.ts';
+export { decodeApigBody, readApigText, readApigJson, getHeader, RequestBodyError, DEFAULT_MAX_BODY_BYTES } from './envelopes/apig.ts';
+export type { BodyLimits, RequestBodyErrorCode } from './envelopes/apig.ts';
+export { parseJsonSafely, JsonSafetyError, DEFAULT_MAX_JSON_DEPTH, FORBIDDEN_JSON_KEYS } from './json.ts';
+export type { JsonSafetyErrorCode, JsonSafetyOptions } from './json.ts';
+export { describeUser } from './user.ts';
+export type { CtsUserLike } from './user.ts';
+export { ctsTimeToDate, tryCtsTimeToDate, ctsTimeToIsoDate, toIsoDate } from './time.ts';

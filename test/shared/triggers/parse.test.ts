@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { classifyTrigger, parseCtsEvent, parseWebhookTrace, TriggerValidationError } from '../../../shared/triggers/parse.ts';
+import { RequestBodyError } from '../../../shared/triggers/envelopes/apig.ts';
+import { loadEvent, loadRecord } from '../../fixtures/events/load.ts';
+
+function validationError(fn: () => unknown): TriggerValidationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TriggerValidationError);
+    return error as TriggerValidationError;
+  }
+  throw new Error('expected a TriggerValidationError');
+}
+
+function webhook(body: unknown, base64 = false) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return { ...loadRecord('apig_event'), httpMethod: 'POST', body: base64 ? Buffer.from(text).toString('base64') : text, isBase64Encoded: base64 };
+}
+
+describe('classifyTrigger', () => {
+  it('classifies a TIMER event and parses its JSON user_event', () => {
+    const trigger = classifyTrigger(loadEvent('timer_event'));
+    expect(trigger.kind).toBe('timer');
+    if (trigger.kind !== 'timer') return;
+    expect(trigger.name).toBe('Timer_001');
+    expect(trigger.firedAt?.toISOString()).toBe('2023-06-01T00:30:00.000Z');
+    expect(trigger.payload).toEqual({ message: 'timer triggered event', topic: 'test' });
+  });
+
+  it('leaves a non-JSON user_event as text only', () => {
+    const trigger = classifyTrigger({ ...loadRecord('timer_event'), user_event: 'sweep' });
+    expect(trigger).toMatchObject({ kind: 'timer', userEvent: 'sweep', payload: undefined });
+  });
+
+  it('classifies an APIG event', () => {
+    expect(classifyTrigger(loadEvent('apig_event'))).toMatchObject({
+      kind: 'apig',
+      method: 'GET',
+      path: '/',
+      requestId: '11cdcdcf33949dc6d722640a13091c77',
+    });
+  });
+
+  it('classifies a CTS event', () => {
+    const trigger = classifyTrigger(loadEvent('cts_kms_create_key_agency'));
+    expect(trigger.kind).toBe('cts');
+    if (trigger.kind === 'cts') expect(trigger.trace.trace_name).toBe('createKey');
+  });
+
+  it('returns unknown for other events', () => {
+    expect(classifyTrigger(loadEvent('smn_event'))).toEqual({ kind: 'unknown', reason: 'unrecognised event shape' });
+    expect(classifyTrigger({ trigger_type: 'OBS' })).toEqual({ kind: 'unknown', reason: 'trigger_type "OBS"' });
+    expect(classifyTrigger('hello')).toEqual({ kind: 'unknown', reason: 'event is string, not an object' });
+    expect(classifyTrigger(null)).toMatchObject({ kind: 'unknown' });
+  });
+
+  it('names the offending field of a malformed CTS event', () => {
+    const event = loadRecord('cts_event');
+    event.cts.user.name = 42;
+    const error = validationError(() => classifyTrigger(event));
+    expect(error.message).toBe('cts.user.name: expected string, got number');
+    expect(error).toMatchObject({ name: 'TriggerValidationError', source: 'cts', statusCode: 400, code: 'invalid_trigger' });
+  });
+
+  it('says when a field is missing, and lists several problems', () => {
+    const event = loadRecord('cts_event');
+    delete event.cts.user.name;
+    delete event.cts.user.domain.id;
+    event.cts.time = 'soon';
+    const error = validationError(() => parseCtsEvent(event));
+    expect(error.message).toContain('cts.user.name: expected string (missing)');
+    expect(error.message).toContain('cts.user.domain.id: expected string (missing)');
+    expect(error.message).toContain('cts.time: expected epoch seconds/milliseconds');
+    expect(error.issues).toHaveLength(3);
+  });
+
+  it('names fields of malformed TIMER and APIG events', () => {
+    const timer = loadRecord('timer_event');
+    delete timer.trigger_name;
+    expect(validationError(() => classifyTrigger(timer)).message).toBe('trigger_name: expected string (missing)');
+    const apig = loadRecord('apig_event');
+    apig.path = ['/'];
+    expect(validationError(() => classifyTrigger(apig)).message).toBe('path: expected string, got array');
+  });
+});
+
+describe('parseWebhookTrace', () => {
+  const wrapped = loadRecord('cts_kms_create_key_agency');
+
+  it('accepts { cts: trace } bodies', () => {
+    expect(parseWebhookTrace(webhook(wrapped)).trace_id).toBe('7b1c62f0-2706-11ef-9a3e-0242ac120002');
+  });
+
+  it('accepts a bare trace, also base64-encoded', () => {
+    const bare = loadEvent('cts_kms_schedule_deletion_user');
+    expect(parseWebhookTrace(webhook(bare)).trace_name).toBe('scheduleKeyDeletion');
+    expect(parseWebhookTrace(webhook(bare, true)).time.toISOString()).toBe('2024-06-10T06:13:20.000Z');
+  });
+
+  it('names paths under body.', () => {
+    const broken = structuredClone(wrapped);
+    broken.cts.user.domain = 'acme';
+    expect(validationError(() => parseWebhookTrace(webhook(broken))).message).toBe('body.cts.user.domain: expected object, got string');
+    const bare = loadRecord('cts_kms_schedule_deletion_user');
+    delete bare.trace_name;
+    expect(validationError(() => parseWebhookTrace(webhook(bare))).message).toBe('body.trace_name: expected string (missing)');
+    expect(validationError(() => parseWebhookTrace(webhook('[1,2]'))).message).toBe('body: expected a CTS trace object, got array');
+  });
+
+  it('applies body limits before parsing', () => {
+    expect(() => parseWebhookTrace(webhook(wrapped), { maxBytes: 64 })).toThrow(RequestBodyError);
+    expect(() => parseWebhookTrace(webhook('{"cts":{"__proto__":{}}}'))).toThrow(/forbidden key "__proto__"/);
+  });
+
+  it('rejects a non-APIG event', () => {
+    expect(validationError(() => parseWebhookTrace(loadEvent('timer_event'))).source).toBe('apig');
+  });
+});
