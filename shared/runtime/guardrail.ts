@@ -1,0 +1,202 @@
+import middy from '@middy/core';
+import { HuaweiCloud } from '../hwc/index.ts';
+import type { Credentials } from '../hwc/credentials.ts';
+import { loadPolicy } from '../policy.ts';
+import type { Policy } from '../policy.ts';
+import { classifyTrigger, parseWebhookTrace } from '../triggers/parse.ts';
+import type { TriggerKind } from '../triggers/parse.ts';
+import { decodeApigBody } from '../triggers/envelopes/apig.ts';
+import type { CtsTrace } from '../triggers/schemas/cts.ts';
+import { toApigResponse } from './apig-response.ts';
+import { runtimeContext, runtimeOf } from './context.ts';
+import type { RuntimeContext } from './context.ts';
+import { errorResponse } from './error-response.ts';
+import { createLogger } from './logger.ts';
+import type { Logger, LogSink } from './logger.ts';
+import { ignoredResult, ReportBuilder } from './report.ts';
+import type { FunctionReport, FunctionResult } from './report.ts';
+import { verifyApigWebhook } from './webhook-auth.ts';
+
+/**
+ * What every guardrail shares: policy loaded once, the trigger parsed and authenticated, a Huawei Cloud
+ * client, a report, JSON logs, an SMN summary. A function supplies only `run`: observe → plan → apply.
+ */
+
+/** What the function is asked to do: look at everything, or at the one resource a trace names. */
+export type Work =
+  | { readonly kind: 'sweep'; readonly via: 'timer' | 'apig' }
+  | { readonly kind: 'trace'; readonly via: 'cts' | 'apig'; readonly trace: CtsTrace };
+
+export interface GuardrailRun {
+  readonly work: Work;
+  readonly policy: Policy;
+  readonly dryRun: boolean;
+  readonly cloud: HuaweiCloud;
+  readonly log: Logger;
+  readonly report: ReportBuilder;
+  readonly runtime: RuntimeContext;
+  /** True once the invocation is close to its time limit: take no new work, defer the rest. */
+  outOfTime(): boolean;
+  readonly now: Date;
+}
+
+export interface GuardrailDefinition {
+  readonly name: string;
+  /** Trace names (CTS `trace_name`) this function acts on, for CTS triggers and webhooks. Empty: sweeps only. */
+  readonly traceNames: readonly string[];
+  run(run: GuardrailRun): Promise<void>;
+}
+
+export interface GuardrailOptions {
+  /** Environment and FunctionGraph-style configuration; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Log sink; default stderr. */
+  readonly logSink?: LogSink;
+  readonly now?: () => Date;
+  /** Stop taking new work when fewer than this many milliseconds remain. */
+  readonly safetyMarginMs?: number;
+}
+
+const DEFAULT_SAFETY_MARGIN_MS = 5_000;
+
+export type GuardrailHandler = ReturnType<typeof guardrail>;
+
+export function guardrail(definition: GuardrailDefinition, options: GuardrailOptions = {}) {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => new Date());
+  const baseLog = createLogger({ function: definition.name, ...(options.logSink ? { sink: options.logSink } : {}) });
+  let policy: Policy | undefined;
+  let cloud: HuaweiCloud | undefined;
+  let currentContext: RuntimeContext | undefined;
+
+  const handle = async (event: unknown, context: unknown): Promise<unknown> => {
+    const runtime = runtimeOf(context);
+    currentContext = runtime;
+    policy ??= loadPolicy({ env, userData: (name) => runtime.userData(name) });
+    const log = baseLog.child({ requestId: runtime.requestId });
+
+    const trigger = classifyTrigger(event);
+    const work = toWork(trigger, event, policy, definition);
+    if ('ignored' in work) {
+      log.info('event ignored', { reason: work.ignored });
+      const result = ignoredResult(definition.name, trigger.kind, work.ignored);
+      return trigger.kind === 'apig' ? toApigResponse(result, 202) : result;
+    }
+
+    const dryRun = policy.dryRun || (trigger.kind === 'apig' && isDryRunRequested(trigger.event.queryStringParameters));
+    const report = new ReportBuilder(definition.name, trigger.kind, dryRun);
+    cloud ??= createCloud(env, () => currentContext);
+    const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+    const started = Date.now();
+    await definition.run({
+      work,
+      policy,
+      dryRun,
+      cloud,
+      log,
+      report,
+      runtime,
+      outOfTime: () => runtime.remainingMs() < margin,
+      now: now(),
+    });
+    const result = report.build();
+    logReport(log, result, Date.now() - started);
+    await notify(cloud, policy, result, log);
+    return trigger.kind === 'apig' ? toApigResponse(result) : result;
+  };
+
+  return middy(handle as (event: unknown, context: any) => Promise<FunctionResult | unknown>)
+    .use(errorResponse({ logger: baseLog }))
+    .use(runtimeContext());
+}
+
+function toWork(
+  trigger: ReturnType<typeof classifyTrigger>,
+  event: unknown,
+  policy: Policy,
+  definition: GuardrailDefinition,
+): Work | { ignored: string } {
+  switch (trigger.kind) {
+    case 'timer':
+      return { kind: 'sweep', via: 'timer' };
+    case 'cts':
+      return traceWork(trigger.trace, 'cts', definition);
+    case 'apig': {
+      const limits = { maxBytes: policy.maxBodyBytes };
+      verifyApigWebhook(event, {
+        mode: policy.webhookAuth,
+        ...(policy.webhookSecret ? { secret: policy.webhookSecret } : {}),
+        ...limits,
+      });
+      // An empty body asks for a sweep (a manual run); a body is a CTS trace to act on.
+      if (decodeApigBody(trigger.event, limits).length === 0 || definition.traceNames.length === 0) {
+        return { kind: 'sweep', via: 'apig' };
+      }
+      return traceWork(parseWebhookTrace(event, limits), 'apig', definition);
+    }
+    case 'unknown':
+      return { ignored: trigger.reason };
+  }
+}
+
+function traceWork(trace: CtsTrace, via: 'cts' | 'apig', definition: GuardrailDefinition): Work | { ignored: string } {
+  if (!definition.traceNames.includes(trace.trace_name)) {
+    return { ignored: `trace ${trace.trace_name} is not one of ${definition.traceNames.join(', ') || 'the traces this function handles'}` };
+  }
+  return { kind: 'trace', via, trace };
+}
+
+function isDryRunRequested(query: Readonly<Record<string, unknown>> | undefined | null): boolean {
+  const value = query?.['dryRun'] ?? query?.['dry_run'];
+  return typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase());
+}
+
+/**
+ * One client per function instance (its connection pools outlive an invocation). Credentials come from
+ * the environment when given (local runs), otherwise from the current invocation's FunctionGraph agency.
+ */
+function createCloud(
+  env: Readonly<Record<string, string | undefined>>,
+  current: () => RuntimeContext | undefined,
+): HuaweiCloud {
+  if (env['HUAWEICLOUD_SDK_AK'] || env['HUAWEICLOUD_SDK_IAM_USER']) return HuaweiCloud.fromEnv(env);
+  const credentials: Credentials = {
+    type: 'dynamic',
+    resolve: () => {
+      const runtime = current();
+      const given = runtime?.credentials?.();
+      if (given) return { type: 'aksk', ak: given.accessKey, sk: given.secretKey, securityToken: given.securityToken };
+      const token = runtime?.iamToken?.();
+      if (token) return { type: 'token', token };
+      throw new Error('no credentials: give the function an agency, or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK');
+    },
+  };
+  return HuaweiCloud.fromEnv(env, { credentials });
+}
+
+function logReport(log: Logger, report: FunctionReport, elapsedMs: number): void {
+  for (const action of report.actions) {
+    const level = action.status === 'failed' ? 'warn' : 'info';
+    log[level]('action', { ...action });
+  }
+  log.info('run finished', { trigger: report.trigger, dryRun: report.dryRun, counts: report.counts, elapsedMs });
+}
+
+/** Publishes a summary to SMN when a topic is configured and there is something to say. */
+async function notify(cloud: HuaweiCloud, policy: Policy, report: FunctionReport, log: Logger): Promise<void> {
+  if (!policy.smnTopicUrn || report.actions.length === 0) return;
+  const { counts } = report;
+  const subject = `hwc-warden ${report.function}: ${counts.applied} applied, ${counts.planned} planned, ${counts.failed} failed`;
+  const lines = report.actions.map((a) => `${a.status} ${a.kind} ${a.target}${a.reason ? ` (${a.reason})` : ''}`);
+  try {
+    await cloud.smn.publishMessage({
+      topic_urn: policy.smnTopicUrn,
+      subject: subject.slice(0, 512),
+      message: [`${report.function} (${report.trigger}${report.dryRun ? ', dry run' : ''})`, ...lines].join('\n'),
+    });
+  } catch (error) {
+    log.warn('notification failed; the work stands', { error: error instanceof Error ? error : String(error) });
+  }
+}
+
+export type { TriggerKind };
