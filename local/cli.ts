@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { loadFixture, startCloud } from './cloud/index.ts';
+
+const USAGE = `usage: warden <command> [options]
+
+commands:
+  cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
+`;
+
+/** Entry point of `warden`; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'cloud':
+        return await cloud(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`warden: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`warden ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function cloud(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { port: { type: 'string' }, seed: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  const port = parsePort(values.port ?? process.env['WARDEN_CLOUD_PORT'] ?? '4000', '--port');
+  const fixture = values.seed === undefined ? undefined : loadFixture(values.seed);
+  const cloud = await startCloud({ port, host: values.host ?? '127.0.0.1', ...(fixture ? { fixture } : {}) });
+  const { identity } = cloud;
+  process.stdout.write(
+    [
+      `local Huawei Cloud listening on ${cloud.url} (KMS, CSMS, CSBS, SMN, IAM)`,
+      `  region ${identity.region}, project ${identity.projectId}`,
+      `  export HUAWEICLOUD_ENDPOINT_URL=${cloud.url} HUAWEICLOUD_REGION=${identity.region} HUAWEICLOUD_SDK_PROJECT_ID=${identity.projectId}`,
+      `  export HUAWEICLOUD_SDK_AK=${identity.ak} HUAWEICLOUD_SDK_SK=${identity.sk}   # demo credentials of the local cloud only`,
+      `  state: ${cloud.url}/__admin/state   Ctrl-C stops`,
+      '',
+    ].join('\n'),
+  );
+  await waitForSignal();
+  await cloud.close();
+  return 0;
+}
+
+export function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${name} must be a port number 0–65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
