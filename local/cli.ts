@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
+import { buildFunctions } from './build.ts';
 import { loadFixture, startCloud } from './cloud/index.ts';
 
 const USAGE = `usage: warden <command> [options]
 
 commands:
   cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
+  build                                    bundle each function into dist/<function>/index.js and a zip
 `;
 
 /** Entry point of `warden`; returns the process exit code. */
@@ -14,6 +17,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'cloud':
         return await cloud(rest);
+      case 'build':
+        return await buildAll();
       case undefined:
       case 'help':
       case '--help':
@@ -52,6 +57,15 @@ async function cloud(argv: readonly string[]): Promise<number> {
   );
   await waitForSignal();
   await cloud.close();
+  return 0;
+}
+
+async function buildAll(): Promise<number> {
+  const root = process.cwd();
+  for (const fn of await buildFunctions(root)) {
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    process.stdout.write(`${fn.name.padEnd(22)} ${relative(root, fn.bundle).padEnd(36)} ${kb(fn.bytes).padStart(9)}   zip ${kb(fn.zipBytes)}\n`);
+  }
   return 0;
 }
 
