@@ -20,6 +20,13 @@ export const numberish = z.union([
 /** A string that may arrive as a number (`key_state: 2`). */
 export const stringish = z.union([z.string(), z.number().transform(String)]);
 
+/** A string the caller relies on: must be there and not empty; may arrive as a number. */
+export const present = z
+  .union([z.string(), z.number().transform(String)], {
+    error: (issue) => (issue.input === undefined || issue.input === null ? 'required' : 'expected a string'),
+  })
+  .pipe(z.string().min(1, 'must not be empty'));
+
 /** A boolean that may arrive as a string (`truncated: "false"`). */
 export const boolish = z.union([
   z.boolean(),
@@ -31,6 +38,11 @@ export const keyId = z
   .string()
   .regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'expected a 36-character key id');
 
+/** An optional response field; `null`, which the API sends for "not set", reads as absent. */
+export function optional<S extends z.ZodType>(schema: S) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
+
 /** `limit`/`marker`/`offset` are strings on the wire. */
 export const pageParam = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
 
@@ -38,6 +50,11 @@ export const pageParam = z.union([z.string(), z.number().int().nonnegative()]).t
 export interface ApiContext {
   readonly transport: Transport;
   readonly projectId: string;
+}
+
+/** Per-call options every operation accepts. */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Validates what a caller passes in; a bad value fails before anything is sent, naming the field. */

@@ -1,0 +1,186 @@
+import { createAuthenticator, credentialsFromEnv, SDK_ENV } from './credentials.ts';
+import type { Credentials } from './credentials.ts';
+import { resolveEndpoints } from './endpoints.ts';
+import type { Endpoints } from './endpoints.ts';
+import { CsbsApi } from './csbs.ts';
+import { CsmsApi } from './csms.ts';
+import { IamApi } from './iam.ts';
+import { KmsApi } from './kms.ts';
+import { SmnApi } from './smn.ts';
+import type { ApiContext } from './schema.ts';
+import { Transport } from './transport.ts';
+import type { RetryPolicy, TimeoutPolicy } from './transport.ts';
+
+/** The Huawei Cloud client: one signed, pooled, retrying transport shared by every service. */
+
+export interface HuaweiCloudOptions {
+  readonly region: string;
+  readonly projectId: string;
+  readonly credentials: Credentials;
+  /** Per-service endpoint overrides; they win over `env`. */
+  readonly endpoints?: Partial<Endpoints> | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  readonly timeouts?: Partial<TimeoutPolicy> | undefined;
+  /** Connections per origin. */
+  readonly connections?: number | undefined;
+  /** Where `HUAWEICLOUD_ENDPOINT_URL` / `HUAWEICLOUD_ENDPOINT_URL_<SERVICE>` are read; nothing is read when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** What `fromEnv` lets a caller set instead of reading it from the environment. */
+export type HuaweiCloudOverrides = Partial<Omit<HuaweiCloudOptions, 'env'>>;
+
+export const ENV = {
+  region: 'HUAWEICLOUD_REGION',
+  projectId: SDK_ENV.projectId,
+  retryAttempts: 'HUAWEICLOUD_RETRY_ATTEMPTS',
+} as const;
+
+const USER_AGENT = 'hwc-warden/0.1.0';
+
+export class HuaweiCloud {
+  readonly region: string;
+  readonly projectId: string;
+  readonly endpoints: Endpoints;
+  readonly kms: KmsApi;
+  readonly csms: CsmsApi;
+  readonly csbs: CsbsApi;
+  readonly smn: SmnApi;
+  readonly iam: IamApi;
+  /** Logical calls made and HTTP attempts sent (retries included), live. */
+  readonly stats: { readonly calls: number; readonly attempts: number };
+  private readonly transport: Transport;
+
+  constructor(options: HuaweiCloudOptions) {
+    if (!options.region) throw new Error('HuaweiCloud: region is required');
+    if (!options.projectId) throw new Error('HuaweiCloud: projectId is required');
+    this.region = options.region;
+    this.projectId = options.projectId;
+    this.endpoints = resolveEndpoints(options.region, options.env ?? {}, options.endpoints ?? {});
+    const projectId = options.projectId;
+    const authenticator = createAuthenticator(options.credentials, (password) =>
+      this.iam.createTokenByPassword({
+        userName: password.userName,
+        password: password.password,
+        domainName: password.domainName,
+        projectId,
+      }),
+    );
+    this.transport = new Transport({
+      endpoints: this.endpoints,
+      projectId,
+      authenticator,
+      retry: options.retry,
+      timeouts: options.timeouts,
+      connections: options.connections,
+      userAgent: options.userAgent ?? USER_AGENT,
+    });
+    this.stats = this.transport.stats;
+    const ctx: ApiContext = { transport: this.transport, projectId };
+    this.kms = new KmsApi(ctx);
+    this.csms = new CsmsApi(ctx);
+    this.csbs = new CsbsApi(ctx);
+    this.smn = new SmnApi(ctx);
+    this.iam = new IamApi(ctx);
+  }
+
+  /**
+   * A client configured from the environment: `HUAWEICLOUD_REGION` and `HUAWEICLOUD_SDK_PROJECT_ID` (required),
+   * credentials as `credentialsFromEnv` reads them, `HUAWEICLOUD_ENDPOINT_URL[_<SERVICE>]`, and
+   * `HUAWEICLOUD_RETRY_ATTEMPTS`. `overrides` win over the environment.
+   */
+  static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env, overrides: HuaweiCloudOverrides = {}): HuaweiCloud {
+    const region = overrides.region ?? required(env, ENV.region, 'the region, e.g. cn-north-4');
+    const projectId = overrides.projectId ?? required(env, ENV.projectId, 'the project id of that region');
+    const credentials = overrides.credentials ?? credentialsFromEnv(env);
+    const attempts = env[ENV.retryAttempts];
+    const retry = attempts ? { attempts: wholeNumber(ENV.retryAttempts, attempts), ...overrides.retry } : overrides.retry;
+    return new HuaweiCloud({ ...overrides, region, projectId, credentials, retry, env });
+  }
+
+  /** Closes the connection pools; calls after this fail. */
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+function required(env: Readonly<Record<string, string | undefined>>, name: string, what: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set: it must name ${what}`);
+  return value;
+}
+
+function wholeNumber(name: string, value: string): number {
+  const parsed = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || parsed < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+export { HwcError, LocalErrorCode } from './errors.ts';
+export type { HwcErrorDetails } from './errors.ts';
+export { credentialsFromContext, credentialsFromEnv } from './credentials.ts';
+export type { Credentials, FunctionGraphCredentialSource, IssuedToken } from './credentials.ts';
+export { signRequest } from './signer.ts';
+export type { AkSk, SigningInput } from './signer.ts';
+export { SERVICES, defaultEndpoints, resolveEndpoints } from './endpoints.ts';
+export type { Endpoints, ServiceName } from './endpoints.ts';
+export { DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './transport.ts';
+export type { RetryPolicy, TimeoutPolicy } from './transport.ts';
+export type { CallOptions } from './schema.ts';
+export { DEFAULT_PAGE_SIZE } from './paginate.ts';
+export { KmsApi, KeyState, MAX_TAGS, isDefaultKey } from './kms.ts';
+export type {
+  BatchCreateKmsTagsRequest,
+  CountKmsByTagsRequest,
+  CreateKeyRequest,
+  CreateKeyResponse,
+  DeleteKeyRequest,
+  KeyDetails,
+  KeyIdRequest,
+  KeyStatusInfo,
+  KeyStatusResponse,
+  KmsResource,
+  ListKeyDetailResponse,
+  ListKeysRequest,
+  ListKeysResponse,
+  ListKmsByTagsRequest,
+  ListKmsByTagsResponse,
+  ShowKmsTagsResponse,
+  Tag,
+  TagItem,
+  UpdateKeyDescriptionRequest,
+  UpdateKeyDescriptionResponse,
+} from './kms.ts';
+export { CsmsApi, SECRET_EVENT_TYPES } from './csms.ts';
+export type {
+  CreateSecretEventRequest,
+  CreateSecretRequest,
+  EventNameRequest,
+  ListSecretEventsRequest,
+  ListSecretEventsResponse,
+  ListSecretsRequest,
+  ListSecretsResponse,
+  Notification,
+  PageInfo,
+  Secret,
+  SecretEvent,
+  SecretEventResponse,
+  SecretResponse,
+  UpdateSecretRequest,
+} from './csms.ts';
+export { CsbsApi, CSBS_PROVIDER_ID, CHECKPOINT_ITEM_STATUSES } from './csbs.ts';
+export type {
+  CheckRestorableRequest,
+  CheckRestorableResponse,
+  CheckpointItem,
+  CheckpointItemExtendInfo,
+  ListCheckpointItemsRequest,
+  ListCheckpointItemsResponse,
+  RestorableResult,
+  VolumeBackup,
+} from './csbs.ts';
+export { SmnApi } from './smn.ts';
+export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
+export { IamApi } from './iam.ts';
+export type { CreateTokenByPasswordRequest } from './iam.ts';

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { callAndParse, optional, parseRequest, present, stringish } from './schema.ts';
+import type { ApiContext, CallOptions } from './schema.ts';
+import { pathOf } from './transport.ts';
+
+/** SMN (Simple Message Notification): publishing a message to a topic. API v2. */
+
+const bytes = (text: string): number => Buffer.byteLength(text);
+
+export const PublishMessageRequestSchema = z.object({
+  /** `urn:smn:{region}:{project_id}:{topic_name}` */
+  topic_urn: z.string().regex(/^urn:smn:[^:/]+:[^:/]+:[^:/]+$/, 'topic_urn must be urn:smn:{region}:{project_id}:{topic}'),
+  subject: z.string().refine((s) => bytes(s) <= 512, 'subject must be at most 512 bytes').optional(),
+  message: z.string().min(1).refine((s) => bytes(s) <= 256 * 1024, 'message must be at most 256 KB'),
+  /** Seconds the message is kept for retries, 1–86400 (the API's default is 3600). */
+  time_to_live: z
+    .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().min(1).max(86_400))
+    .transform(String)
+    .optional(),
+});
+export type PublishMessageRequest = z.input<typeof PublishMessageRequestSchema>;
+
+export const PublishMessageResponseSchema = z.object({
+  message_id: present,
+  request_id: optional(stringish),
+});
+export type PublishMessageResponse = z.output<typeof PublishMessageResponseSchema>;
+
+export class SmnApi {
+  constructor(private readonly ctx: ApiContext) {}
+
+  /** `POST /v2/{project_id}/notifications/topics/{topic_urn}/publish` */
+  async publishMessage(params: PublishMessageRequest, options: CallOptions = {}): Promise<PublishMessageResponse> {
+    const { topic_urn, ...body } = parseRequest(PublishMessageRequestSchema, params, 'smn.publishMessage');
+    return callAndParse(
+      this.ctx,
+      {
+        operation: 'smn.publishMessage',
+        service: 'smn',
+        method: 'POST',
+        path: pathOf`/v2/${this.ctx.projectId}/notifications/topics/${topic_urn}/publish`,
+        body,
+        signal: options.signal,
+      },
+      PublishMessageResponseSchema,
+    );
+  }
+}
