@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/** Failures the local cloud injects into API calls (never into `/__admin`). */
+export type FaultKind = '429' | '500' | '502' | '503' | '504' | 'reset';
+
+export interface FaultConfig {
+  /** Added to every matching call before it is handled. */
+  latencyMs?: number;
+  /** Seeds the PRNG so the same sequence of calls meets the same faults. Random when absent. */
+  seed?: number;
+  /** Probability (0–1) of each fault per matching call; they add up to at most 1. */
+  rate?: Partial<Record<FaultKind, number>>;
+  /**
+   * `before` (default): fail instead of handling the call. `after`: handle it (state changes, traces are
+   * recorded) and then fail, like a response lost on the way back. `both`: either, at random.
+   */
+  when?: 'before' | 'after' | 'both';
+  /** Only these operations (e.g. `kms.cancelKeyDeletion`); all when absent. */
+  operations?: string[];
+  /** `Retry-After` seconds sent with 429. Default 1. */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultDecision {
+  readonly kind: FaultKind;
+  readonly phase: 'before' | 'after';
+}
+
+const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', '504', 'reset'];
+const probability = z.number().min(0).max(1);
+
+export const faultConfigSchema: z.ZodType<FaultConfig> = z
+  .object({
+    latencyMs: z.number().min(0).optional(),
+    seed: z.number().int().optional(),
+    rate: z
+      .object({
+        '429': probability.optional(),
+        '500': probability.optional(),
+        '502': probability.optional(),
+        '503': probability.optional(),
+        '504': probability.optional(),
+        reset: probability.optional(),
+      })
+      .strict()
+      .optional(),
+    when: z.enum(['before', 'after', 'both']).optional(),
+    operations: z.array(z.string()).optional(),
+    retryAfterSeconds: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .refine((config) => KINDS.reduce((sum, kind) => sum + (config.rate?.[kind] ?? 0), 0) <= 1 + 1e-9, {
+    message: 'fault rates add up to more than 1',
+  });
+
+export function parseFaultConfig(value: unknown): FaultConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parsed = faultConfigSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`invalid fault config:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; returns numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private current: FaultConfig | undefined;
+  private operations: ReadonlySet<string> | undefined;
+  private random: () => number = Math.random;
+
+  constructor(config?: FaultConfig) {
+    this.set(config);
+  }
+
+  get config(): FaultConfig | undefined {
+    return this.current;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.current?.retryAfterSeconds ?? 1;
+  }
+
+  /** Replaces the configuration and restarts the PRNG from its seed. */
+  set(config: FaultConfig | undefined): void {
+    this.current = config && Object.keys(config).length > 0 ? config : undefined;
+    this.operations = config?.operations ? new Set(config.operations) : undefined;
+    this.random = mulberry32(config?.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  latencyFor(operation: string): number {
+    if (!this.current?.latencyMs || !this.applies(operation)) return 0;
+    return this.current.latencyMs;
+  }
+
+  /** Draws from the PRNG only for calls the configuration applies to, so filtered-out calls don't shift it. */
+  decide(operation: string): FaultDecision | undefined {
+    const rate = this.current?.rate;
+    if (!rate || !this.applies(operation)) return undefined;
+    const draw = this.random();
+    let threshold = 0;
+    for (const kind of KINDS) {
+      threshold += rate[kind] ?? 0;
+      if (draw < threshold) return { kind, phase: this.phase() };
+    }
+    return undefined;
+  }
+
+  private phase(): 'before' | 'after' {
+    const when = this.current?.when ?? 'before';
+    if (when !== 'both') return when;
+    return this.random() < 0.5 ? 'before' : 'after';
+  }
+
+  private applies(operation: string): boolean {
+    return this.operations === undefined || this.operations.has(operation);
+  }
+}

@@ -1,0 +1,297 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * What the local cloud starts with: identities and resources, JSON-serializable so a fixture can live in a
+ * file (`loadFixture`) and `GET /__admin/state` can hand one back. Resource fields use the wire names of the
+ * real APIs. A resource without `project_id` belongs to the first user's project.
+ */
+export interface Fixture {
+  /** Default `cn-north-4`. */
+  region?: string;
+  /** Lifetime of IAM tokens from `POST /v3/auth/tokens`, in seconds. Default 86400 (24 h). */
+  tokenTtlSeconds?: number;
+  /** IAM users with permanent AK/SK and a password. The first one is `LocalCloud.identity`. */
+  users: FixtureUser[];
+  /** Temporary credentials (AK/SK + security token), as an agency hands them to a FunctionGraph function. */
+  agencies?: FixtureAgency[];
+  keys?: FixtureKey[];
+  secrets?: FixtureSecret[];
+  events?: FixtureEvent[];
+  servers?: FixtureServer[];
+  checkpointItems?: FixtureCheckpointItem[];
+  topics?: FixtureTopic[];
+}
+
+export interface FixtureUser {
+  userId: string;
+  userName: string;
+  password: string;
+  ak: string;
+  sk: string;
+  domainId: string;
+  domainName: string;
+  projectId: string;
+  /** Project name used in IAM token scopes; defaults to the region (as on the real cloud). */
+  projectName?: string;
+}
+
+export interface FixtureAgency {
+  agencyName: string;
+  agencyId: string;
+  /** Shown in CTS traces as `<agencyName>/<sessionName>`. */
+  sessionName?: string;
+  ak: string;
+  sk: string;
+  securityToken: string;
+  /** An IAM token for the same agency (what a FunctionGraph context's `getToken()` returns). */
+  authToken?: string;
+  domainId: string;
+  domainName: string;
+  projectId: string;
+  /** ISO time after which the credentials are refused. */
+  expiresAt?: string;
+}
+
+export type KeyState = '1' | '2' | '3' | '4' | '5';
+
+export interface FixtureKey {
+  key_id: string;
+  key_alias: string;
+  key_description?: string;
+  /** "2" enabled (default), "3" disabled, "4" pending deletion, "5" pending import, "1" pending activation. */
+  key_state?: KeyState;
+  tags?: Record<string, string>;
+  /** Epoch milliseconds as a string, like the API. */
+  creation_date?: string;
+  /** "1" for a service default key (alias ending in `/default`); derived from the alias when absent. */
+  default_key_flag?: '0' | '1';
+  scheduled_deletion_date?: string;
+  key_spec?: string;
+  key_usage?: string;
+  origin?: 'kms' | 'external';
+  project_id?: string;
+}
+
+export interface FixtureSecret {
+  name: string;
+  id?: string;
+  kms_key_id?: string;
+  description?: string;
+  event_subscriptions?: string[];
+  state?: 'ENABLED' | 'DISABLED' | 'PENDING_DELETE' | 'FROZEN';
+  secret_type?: 'COMMON' | 'RDS-FG' | 'GaussDB-FG';
+  /** Epoch milliseconds. */
+  create_time?: number;
+  update_time?: number;
+  project_id?: string;
+}
+
+export interface FixtureEvent {
+  name: string;
+  event_id?: string;
+  event_types: string[];
+  state?: 'ENABLED' | 'DISABLED';
+  notification: { target_type: 'SMN'; target_id: string; target_name: string };
+  /** Epoch milliseconds. */
+  create_time?: number;
+  update_time?: number;
+  project_id?: string;
+}
+
+export interface FixtureVolume {
+  id: string;
+  name?: string;
+  /** GB. */
+  size?: number;
+  bootable?: boolean;
+}
+
+export interface FixtureServer {
+  id: string;
+  name: string;
+  /** e.g. ACTIVE (default), SHUTOFF, RESTORING. */
+  status?: string;
+  /** Attached EVS disks; a bare string is a volume id. */
+  volumes: Array<string | FixtureVolume>;
+  project_id?: string;
+}
+
+export interface FixtureVolumeBackup {
+  id: string;
+  source_volume_id: string;
+  name?: string;
+  source_volume_name?: string;
+  source_volume_size?: number;
+  size?: number;
+  bootable?: boolean;
+  status?: string;
+}
+
+export interface FixtureCheckpointItem {
+  id: string;
+  checkpoint_id?: string;
+  name?: string;
+  /** available, protecting, error, deleting, ... */
+  status: string;
+  /** e.g. `2024-05-01T02:00:00.000000`. */
+  created_at: string;
+  updated_at?: string;
+  /** The backed-up server's id. */
+  resource_id: string;
+  resource_type?: string;
+  resource_name?: string;
+  volume_backups: FixtureVolumeBackup[];
+  project_id?: string;
+}
+
+export interface FixtureTopic {
+  name: string;
+  /** Default `urn:smn:<region>:<project_id>:<name>`. */
+  topic_urn?: string;
+  project_id?: string;
+}
+
+const str = z.string();
+const opt = <T extends z.ZodType>(schema: T) => schema.optional();
+
+const userSchema = z.object({
+  userId: str,
+  userName: str,
+  password: str,
+  ak: str.min(1),
+  sk: str.min(1),
+  domainId: str,
+  domainName: str,
+  projectId: str.min(1),
+  projectName: opt(str),
+});
+
+const agencySchema = z.object({
+  agencyName: str,
+  agencyId: str,
+  sessionName: opt(str),
+  ak: str.min(1),
+  sk: str.min(1),
+  securityToken: str.min(1),
+  authToken: opt(str.min(1)),
+  domainId: str,
+  domainName: str,
+  projectId: str.min(1),
+  expiresAt: opt(str.refine((v) => !Number.isNaN(Date.parse(v)), 'expiresAt must be an ISO date')),
+});
+
+const keySchema = z.object({
+  key_id: str.regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'key_id must look like a KMS key id'),
+  key_alias: str.min(1).max(255),
+  key_description: opt(str.max(255)),
+  key_state: opt(z.enum(['1', '2', '3', '4', '5'])),
+  tags: opt(z.record(str, str)),
+  creation_date: opt(str.regex(/^\d+$/)),
+  default_key_flag: opt(z.enum(['0', '1'])),
+  scheduled_deletion_date: opt(str),
+  key_spec: opt(str),
+  key_usage: opt(str),
+  origin: opt(z.enum(['kms', 'external'])),
+  project_id: opt(str),
+});
+
+const secretSchema = z.object({
+  name: str.regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  id: opt(str),
+  kms_key_id: opt(str),
+  description: opt(str),
+  event_subscriptions: opt(z.array(str)),
+  state: opt(z.enum(['ENABLED', 'DISABLED', 'PENDING_DELETE', 'FROZEN'])),
+  secret_type: opt(z.enum(['COMMON', 'RDS-FG', 'GaussDB-FG'])),
+  create_time: opt(z.number()),
+  update_time: opt(z.number()),
+  project_id: opt(str),
+});
+
+const eventSchema = z.object({
+  name: str.regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  event_id: opt(str),
+  event_types: z.array(str),
+  state: opt(z.enum(['ENABLED', 'DISABLED'])),
+  notification: z.object({ target_type: z.literal('SMN'), target_id: str, target_name: str }),
+  create_time: opt(z.number()),
+  update_time: opt(z.number()),
+  project_id: opt(str),
+});
+
+const volumeSchema = z.union([
+  str,
+  z.object({ id: str, name: opt(str), size: opt(z.number()), bootable: opt(z.boolean()) }),
+]);
+
+const serverSchema = z.object({
+  id: str,
+  name: str,
+  status: opt(str),
+  volumes: z.array(volumeSchema),
+  project_id: opt(str),
+});
+
+const checkpointItemSchema = z.object({
+  id: str,
+  checkpoint_id: opt(str),
+  name: opt(str),
+  status: str,
+  created_at: str,
+  updated_at: opt(str),
+  resource_id: str,
+  resource_type: opt(str),
+  resource_name: opt(str),
+  volume_backups: z.array(
+    z.object({
+      id: str,
+      source_volume_id: str,
+      name: opt(str),
+      source_volume_name: opt(str),
+      source_volume_size: opt(z.number()),
+      size: opt(z.number()),
+      bootable: opt(z.boolean()),
+      status: opt(str),
+    }),
+  ),
+  project_id: opt(str),
+});
+
+const topicSchema = z.object({ name: str, topic_urn: opt(str), project_id: opt(str) });
+
+export const fixtureSchema: z.ZodType<Fixture> = z.object({
+  region: opt(str.min(1)),
+  tokenTtlSeconds: opt(z.number().positive()),
+  users: z.array(userSchema).min(1, 'a fixture needs at least one user'),
+  agencies: opt(z.array(agencySchema)),
+  keys: opt(z.array(keySchema)),
+  secrets: opt(z.array(secretSchema)),
+  events: opt(z.array(eventSchema)),
+  servers: opt(z.array(serverSchema)),
+  checkpointItems: opt(z.array(checkpointItemSchema)),
+  topics: opt(z.array(topicSchema)),
+});
+
+/** Validates a fixture (from a file, an admin request or a test); throws a readable error. */
+export function parseFixture(value: unknown, source = 'fixture'): Fixture {
+  const parsed = fixtureSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`${source} is not a valid fixture:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function loadFixture(path: string): Fixture {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read fixture ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`fixture ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseFixture(json, `fixture ${path}`);
+}

@@ -1,0 +1,81 @@
+import type { ApiContext, ApiResult, Route } from './api.ts';
+import { isRecord } from './api.ts';
+import { ApiError } from './errors.ts';
+
+/** IAM: a token for a user's password (`POST /v3/auth/tokens`), then accepted by every service as `X-Auth-Token`. */
+
+const badRequest = () => new ApiError(400, '400', 'The request body is invalid');
+const wrongPassword = () => new ApiError(401, '401', 'The username or password is wrong.');
+
+/** Keystone's time format: microseconds and a `Z`. */
+function keystoneTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function object(value: unknown): Record<string, unknown> {
+  if (!isRecord(value)) throw badRequest();
+  return value;
+}
+
+function optionalString(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badRequest();
+  return value;
+}
+
+function createToken(ctx: ApiContext): ApiResult {
+  const auth = object(object(ctx.body)['auth']);
+  const identity = object(auth['identity']);
+  const methods = identity['methods'];
+  if (!Array.isArray(methods) || !methods.includes('password')) throw badRequest();
+  const user = object(object(identity['password'])['user']);
+  const domain = object(user['domain']);
+  const name = user['name'];
+  const password = user['password'];
+  const domainName = optionalString(domain['name']);
+  const domainId = optionalString(domain['id']);
+  if (typeof name !== 'string' || typeof password !== 'string' || (domainName === undefined && domainId === undefined)) throw badRequest();
+
+  const account = ctx.identities.findUser({ ...(domainName !== undefined ? { name: domainName } : {}), ...(domainId !== undefined ? { id: domainId } : {}) }, name);
+  if (!account || account.password !== password) throw wrongPassword();
+
+  const scope = auth['scope'] === undefined ? {} : object(auth['scope']);
+  const region = ctx.identities.region;
+  const projectName = account.projectName ?? region;
+  let projectScoped = false;
+  if (scope['project'] !== undefined) {
+    const project = object(scope['project']);
+    const wanted = { id: optionalString(project['id']), name: optionalString(project['name']) };
+    if (wanted.id === undefined && wanted.name === undefined) throw badRequest();
+    if ((wanted.id !== undefined && wanted.id !== account.projectId) || (wanted.name !== undefined && wanted.name !== projectName)) {
+      throw new ApiError(401, '401', 'The request you have made requires authentication: the project is not found in the user\u2019s domain.');
+    }
+    projectScoped = true;
+  }
+
+  const issued = ctx.identities.issueToken(account, projectScoped ? account.projectId : undefined, ctx.now);
+  const accountDomain = { id: account.domainId, name: account.domainName };
+  const token: Record<string, unknown> = {
+    methods: ['password'],
+    expires_at: keystoneTime(issued.expiresAt),
+    issued_at: keystoneTime(issued.issuedAt),
+    user: { domain: accountDomain, id: account.userId, name: account.userName, password_expires_at: '' },
+    roles: [{ id: '0', name: 'te_admin' }],
+    catalog: [],
+  };
+  if (projectScoped) token['project'] = { domain: accountDomain, id: account.projectId, name: projectName };
+  else token['domain'] = accountDomain;
+  return { status: 201, body: { token }, headers: { 'X-Subject-Token': issued.token } };
+}
+
+export const iamRoutes: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/v3/auth/tokens',
+    operation: 'iam.createTokenByPassword',
+    operationId: 'KeystoneCreateUserTokenByPassword',
+    style: 'iam',
+    handler: createToken,
+    authenticated: false,
+  },
+];

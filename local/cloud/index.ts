@@ -1,0 +1,198 @@
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AdminControl } from './admin.ts';
+import { Identities } from './auth.ts';
+import { csbsRoutes } from './csbs.ts';
+import { csmsRoutes } from './csms.ts';
+import { FaultInjector, parseFaultConfig } from './faults.ts';
+import type { FaultConfig } from './faults.ts';
+import { defaultFixture } from './default-fixture.ts';
+import { parseFixture } from './fixture.ts';
+import type { Fixture } from './fixture.ts';
+import { iamRoutes } from './iam.ts';
+import { kmsTagRoutes } from './kms-tags.ts';
+import { kmsRoutes } from './kms.ts';
+import { createCloudServer } from './server.ts';
+import type { CloudRuntime, CloudStats } from './server.ts';
+import { smnRoutes } from './smn.ts';
+import { CloudState } from './state.ts';
+import { TraceBus } from './traces.ts';
+import type { CtsTrace, TraceListener } from './traces.ts';
+
+/** The embedded Huawei Cloud: KMS, CSMS, CSBS, SMN and IAM over real HTTP on one loopback origin. */
+
+export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
+export { loadFixture, parseFixture } from './fixture.ts';
+export type * from './fixture.ts';
+export type { FaultConfig, FaultKind } from './faults.ts';
+export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
+export { CloudState, ProjectState } from './state.ts';
+export type { CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
+export type { CloudStats } from './server.ts';
+export { CSBS_PROVIDER_ID } from './csbs.ts';
+
+export interface CloudOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default `defaultFixture()`. */
+  fixture?: Fixture;
+  faults?: FaultConfig;
+  /** The cloud's notion of now: signature dates, token expiry, timestamps, traces. */
+  clock?: () => Date;
+}
+
+/** The fixture's first user: the credentials a demo or a test signs with. */
+export interface DemoIdentity {
+  readonly ak: string;
+  readonly sk: string;
+  readonly projectId: string;
+  readonly domainId: string;
+  readonly domainName: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly password: string;
+  readonly region: string;
+}
+
+export interface LocalCloud {
+  /** e.g. `http://127.0.0.1:43121`; every service is served from this one origin. */
+  readonly url: string;
+  readonly port: number;
+  readonly identity: DemoIdentity;
+  /** The live state; inspect it from tests. */
+  readonly state: CloudState;
+  /** Subscribes to CTS traces (delivered after the response); returns the unsubscribe function. */
+  onTrace(listener: (trace: CtsTrace) => void): () => void;
+  setFaults(faults: FaultConfig | undefined): void;
+  /** Back to the starting fixture (or to `fixture`): state, tokens, traces, messages, sequences and stats. */
+  reset(fixture?: Fixture): void;
+  /** API calls received (admin excluded), by operation name such as `kms.listKeys`. */
+  readonly stats: { requests: number; byOperation: Record<string, number> };
+  close(): Promise<void>;
+}
+
+export async function startCloud(options: CloudOptions = {}): Promise<LocalCloud> {
+  const fixture = parseFixture(options.fixture ?? defaultFixture());
+  const faults = options.faults === undefined ? undefined : parseFaultConfig(options.faults);
+  const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()));
+  await cloud.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return cloud;
+}
+
+class Cloud implements LocalCloud {
+  readonly state: CloudState;
+  readonly stats: CloudStats = { requests: 0, byOperation: {} };
+  private readonly identities: Identities;
+  private readonly faults: FaultInjector;
+  private readonly traces: TraceBus;
+  private readonly server: HttpServer;
+  private fixture: Fixture;
+  private address: { host: string; port: number } = { host: '127.0.0.1', port: 0 };
+
+  constructor(
+    private readonly initialFixture: Fixture,
+    faults: FaultConfig | undefined,
+    clock: () => Date,
+  ) {
+    this.fixture = initialFixture;
+    this.state = new CloudState(initialFixture);
+    this.identities = new Identities(initialFixture);
+    this.faults = new FaultInjector(faults);
+    this.traces = new TraceBus(this.state.traces);
+    const runtime: CloudRuntime = {
+      state: this.state,
+      identities: this.identities,
+      faults: this.faults,
+      traces: this.traces,
+      stats: this.stats,
+      clock,
+      admin: this.adminControl(),
+    };
+    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...smnRoutes, ...iamRoutes]);
+  }
+
+  get url(): string {
+    const host = this.address.host.includes(':') ? `[${this.address.host}]` : this.address.host;
+    return `http://${host}:${this.address.port}`;
+  }
+
+  get port(): number {
+    return this.address.port;
+  }
+
+  get identity(): DemoIdentity {
+    const user = this.fixture.users[0] as Fixture['users'][number];
+    return {
+      ak: user.ak,
+      sk: user.sk,
+      projectId: user.projectId,
+      domainId: user.domainId,
+      domainName: user.domainName,
+      userId: user.userId,
+      userName: user.userName,
+      password: user.password,
+      region: this.state.region,
+    };
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as AddressInfo;
+        this.address = { host, port: address.port };
+        resolve();
+      });
+    });
+  }
+
+  onTrace(listener: TraceListener): () => void {
+    return this.traces.subscribe(listener);
+  }
+
+  setFaults(faults: FaultConfig | undefined): void {
+    this.faults.set(parseFaultConfig(faults));
+  }
+
+  reset(fixture?: Fixture): void {
+    const next = fixture === undefined ? this.initialFixture : parseFixture(fixture);
+    this.fixture = next;
+    this.state.load(next);
+    this.identities.load(next);
+    this.stats.requests = 0;
+    for (const operation of Object.keys(this.stats.byOperation)) delete this.stats.byOperation[operation];
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  private adminControl(): AdminControl {
+    return {
+      snapshot: () => ({
+        ...this.state.resources(),
+        messages: this.state.messages,
+        traceCount: this.state.traces.length,
+      }),
+      traces: () => this.state.traces,
+      stats: () => this.stats,
+      faults: () => this.faults.config,
+      setFaults: (config) => this.faults.set(parseFaultConfig(config)),
+      // A fixture without users keeps the current identities: handy for swapping resources only.
+      reset: (body) => {
+        if (body === undefined) return this.reset();
+        const withIdentities =
+          typeof body === 'object' && body !== null && !('users' in body)
+            ? { users: this.fixture.users, agencies: this.fixture.agencies, tokenTtlSeconds: this.fixture.tokenTtlSeconds, ...body }
+            : body;
+        this.reset(parseFixture(withIdentities, 'the reset body'));
+      },
+    };
+  }
+}

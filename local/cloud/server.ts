@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { ApiContext, ApiResult, Route } from './api.ts';
+import type { Caller, Identities } from './auth.ts';
+import { handleAdmin } from './admin.ts';
+import type { AdminControl } from './admin.ts';
+import { ApiError, forbiddenProject, injectedFault, invalidBody, renderError } from './errors.ts';
+import type { ErrorStyle } from './errors.ts';
+import type { FaultDecision, FaultInjector } from './faults.ts';
+import { Router } from './router.ts';
+import type { CloudState } from './state.ts';
+import type { CtsTrace, TraceBus } from './traces.ts';
+
+/**
+ * One HTTP origin for every service. Each API call goes: route → count → authenticate → project check →
+ * latency → fault (before) → handler (with KMS sequence replay) → CTS trace → fault (after) → response.
+ */
+
+export interface CloudStats {
+  requests: number;
+  byOperation: Record<string, number>;
+}
+
+export interface CloudRuntime {
+  readonly state: CloudState;
+  readonly identities: Identities;
+  readonly faults: FaultInjector;
+  readonly traces: TraceBus;
+  readonly stats: CloudStats;
+  readonly clock: () => Date;
+  readonly admin: AdminControl;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+export function createCloudServer(runtime: CloudRuntime, routes: readonly Route[]): HttpServer {
+  const router = new Router(routes);
+  const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
+    handle(runtime, router, req, res).catch((error: unknown) => {
+      process.stderr.write(`local cloud: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      if (!res.headersSent) send(res, newRequestId(), 500, renderError('gateway', 500, 'APIGW.0103', 'Internal error', ''));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 61_000;
+  return server;
+}
+
+async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = newRequestId();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  const method = req.method ?? 'GET';
+  const body = await readBody(req);
+
+  if (path === '/__admin' || path.startsWith('/__admin/')) {
+    const answer = handleAdmin(runtime.admin, method, path, body, req.socket.remoteAddress);
+    send(res, requestId, answer.status, answer.body);
+    return;
+  }
+
+  runtime.stats.requests++;
+  const match = router.match(method, path);
+  if (!match) {
+    const error = new ApiError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', 'gateway');
+    sendError(res, requestId, error, 'gateway');
+    return;
+  }
+  const { route, params } = match;
+  runtime.stats.byOperation[route.operation] = (runtime.stats.byOperation[route.operation] ?? 0) + 1;
+  if (body === TOO_LARGE) {
+    sendError(res, requestId, new ApiError(413, 'APIGW.0201', 'Request entity too large', 'gateway'), route.style);
+    return;
+  }
+
+  let fault: FaultDecision | undefined;
+  let result: ApiResult;
+  try {
+    const now = runtime.clock();
+    let caller: Caller | undefined;
+    if (route.authenticated !== false) {
+      caller = runtime.identities.authenticate({ method, path, query, headers: req.headers, body }, now);
+      const headerProject = req.headers['x-project-id'];
+      const projectMismatch = (params['project_id'] !== undefined && params['project_id'] !== caller.projectId) ||
+        (typeof headerProject === 'string' && headerProject !== caller.projectId);
+      if (projectMismatch) throw forbiddenProject(route.style);
+    }
+    const latency = runtime.faults.latencyFor(route.operation);
+    if (latency > 0) await sleep(latency);
+    fault = runtime.faults.decide(route.operation);
+    if (fault?.phase === 'before') {
+      injectFault(runtime, res, requestId, route.style, fault);
+      return;
+    }
+    result = execute(runtime, route, {
+      params,
+      query,
+      body,
+      caller,
+      now,
+      requestId,
+      method,
+      path,
+      sourceIp: req.socket.remoteAddress ?? '',
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (fault) {
+      injectFault(runtime, res, requestId, route.style, fault);
+      return;
+    }
+    sendError(res, requestId, error, route.style);
+    return;
+  }
+  if (fault) {
+    injectFault(runtime, res, requestId, route.style, fault);
+    return;
+  }
+  send(res, requestId, result.status, result.body, result.headers);
+}
+
+interface Call {
+  readonly params: Record<string, string>;
+  readonly query: string;
+  readonly body: Buffer;
+  readonly caller: Caller | undefined;
+  readonly now: Date;
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly sourceIp: string;
+}
+
+/** Runs the handler; replays a KMS sequence already answered; records the CTS trace of a successful change. */
+function execute(runtime: CloudRuntime, route: Route, call: Call): ApiResult {
+  const parsed = call.method === 'POST' || call.method === 'PUT' ? parseJson(call.body, route.style) : undefined;
+  const sequenceKey = route.sequenced && call.caller ? sequenceKeyOf(parsed, call.caller, route) : undefined;
+  if (sequenceKey !== undefined) {
+    const stored = runtime.state.sequences.get(sequenceKey);
+    if (stored) return { status: stored.status, body: stored.body };
+  }
+  const projectId = call.params['project_id'] ?? call.caller?.projectId ?? runtime.state.defaultProjectId;
+  const ctx: ApiContext = {
+    params: call.params,
+    query: new URLSearchParams(call.query),
+    body: parsed,
+    caller: call.caller,
+    project: runtime.state.project(projectId),
+    state: runtime.state,
+    identities: runtime.identities,
+    now: call.now,
+    requestId: call.requestId,
+  };
+  const result = route.handler(ctx);
+  const succeeded = result.status >= 200 && result.status < 300;
+  if (sequenceKey !== undefined && succeeded) runtime.state.rememberResponse(sequenceKey, { status: result.status, body: result.body });
+  if (route.trace && succeeded && call.caller) runtime.traces.publish(traceOf(route, call, call.caller, projectId, parsed, result));
+  return result;
+}
+
+function sequenceKeyOf(body: unknown, caller: Caller, route: Route): string | undefined {
+  const sequence = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['sequence'] : undefined;
+  if (sequence === undefined || sequence === '') return undefined;
+  if (typeof sequence !== 'string' || sequence.length > 36) throw new ApiError(400, 'KMS.0206', 'Invalid sequence number.');
+  return `${caller.principal}|${route.operation}|${sequence}`;
+}
+
+function traceOf(route: Route, call: Call, caller: Caller, projectId: string, request: unknown, result: ApiResult): CtsTrace {
+  const spec = route.trace as NonNullable<Route['trace']>;
+  const time = call.now.getTime();
+  return {
+    cts: {
+      time,
+      user: {
+        type: caller.kind === 'agency' ? 'AssumedAgency' : 'User',
+        name: caller.name,
+        id: caller.id,
+        domain: { name: caller.domainName, id: caller.domainId },
+      },
+      request: result.traceRequest ?? request ?? {},
+      response: result.body ?? {},
+      code: result.status,
+      service_type: spec.service_type,
+      resource_type: spec.resource_type,
+      resource_name: result.resource?.name ?? '',
+      resource_id: result.resource?.id ?? '',
+      trace_name: spec.trace_name,
+      trace_type: 'ApiCall',
+      trace_rating: 'normal',
+      trace_status: 'normal',
+      record_time: time,
+      trace_id: randomUUID(),
+      project_id: projectId,
+      domain_id: caller.domainId,
+      source_ip: call.sourceIp,
+      api_version: spec.api_version,
+      operation_id: route.operationId,
+      read_only: false,
+      message: `${call.method} ${call.path}`,
+    },
+  };
+}
+
+function injectFault(runtime: CloudRuntime, res: ServerResponse, requestId: string, style: ErrorStyle, fault: FaultDecision): void {
+  if (fault.kind === 'reset') {
+    res.socket?.destroy();
+    res.destroy();
+    return;
+  }
+  sendError(res, requestId, injectedFault(style, Number(fault.kind), runtime.faults.retryAfterSeconds), style);
+}
+
+function parseJson(body: Buffer, style: ErrorStyle): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalidBody(style);
+  }
+}
+
+function sendError(res: ServerResponse, requestId: string, error: ApiError, style: ErrorStyle): void {
+  const effective = error.style ?? style;
+  send(res, requestId, error.status, renderError(effective, error.status, error.code, error.message, requestId), error.headers);
+}
+
+function send(res: ServerResponse, requestId: string, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
+  const out: Record<string, string | number> = { 'X-Request-Id': requestId, ...headers };
+  if (body === undefined || status === 204) {
+    if (status !== 204) out['Content-Length'] = 0;
+    res.writeHead(status, out);
+    res.end();
+    return;
+  }
+  const payload = JSON.stringify(body);
+  out['Content-Type'] = JSON_TYPE;
+  out['Content-Length'] = Buffer.byteLength(payload);
+  res.writeHead(status, out);
+  res.end(payload);
+}
+
+const TOO_LARGE = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
+
+/** The whole body; `TOO_LARGE` (drained, not kept) past 1 MiB. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) resolve(TOO_LARGE);
+      else resolve(chunks.length === 0 ? EMPTY : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+function newRequestId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

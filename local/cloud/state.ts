@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import type { Fixture, FixtureVolume, KeyState } from './fixture.ts';
+import type { CtsTrace } from './traces.ts';
+
+/** The live, in-memory state of the local cloud. Maps are keyed by id (or name where the API addresses by name). */
+
+export interface KmsKey {
+  readonly key_id: string;
+  readonly project_id: string;
+  readonly domain_id: string;
+  readonly key_alias: string;
+  key_description: string;
+  key_state: KeyState;
+  readonly default_key_flag: '0' | '1';
+  readonly creation_date: string;
+  scheduled_deletion_date: string;
+  readonly key_spec: string;
+  readonly key_usage: string;
+  readonly origin: 'kms' | 'external';
+  /** Insertion-ordered, like the API lists them. */
+  readonly tags: Map<string, string>;
+}
+
+export interface Secret {
+  readonly id: string;
+  readonly name: string;
+  readonly project_id: string;
+  kms_key_id: string;
+  description: string;
+  event_subscriptions: string[];
+  state: 'ENABLED' | 'DISABLED' | 'PENDING_DELETE' | 'FROZEN';
+  readonly secret_type: 'COMMON' | 'RDS-FG' | 'GaussDB-FG';
+  auto_rotation: boolean;
+  rotation_period: string;
+  rotation_func_urn: string;
+  readonly create_time: number;
+  update_time: number;
+  /** The value itself is never kept: only how many versions were stored. */
+  version_count: number;
+}
+
+export interface SecretEvent {
+  readonly event_id: string;
+  readonly name: string;
+  readonly project_id: string;
+  event_types: string[];
+  state: 'ENABLED' | 'DISABLED';
+  notification: { target_type: 'SMN'; target_id: string; target_name: string };
+  readonly create_time: number;
+  update_time: number;
+}
+
+export interface Volume {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly bootable: boolean;
+}
+
+export interface Server {
+  readonly id: string;
+  readonly name: string;
+  readonly project_id: string;
+  status: string;
+  readonly volumes: Volume[];
+}
+
+export interface VolumeBackup {
+  readonly id: string;
+  readonly source_volume_id: string;
+  readonly name: string;
+  readonly source_volume_name: string;
+  readonly source_volume_size: number;
+  readonly size: number;
+  readonly bootable: boolean;
+  readonly status: string;
+}
+
+export interface CheckpointItem {
+  readonly id: string;
+  readonly checkpoint_id: string;
+  readonly name: string;
+  readonly project_id: string;
+  status: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly resource_id: string;
+  readonly resource_type: string;
+  readonly resource_name: string;
+  readonly volume_backups: VolumeBackup[];
+}
+
+export interface Topic {
+  readonly topic_urn: string;
+  readonly name: string;
+  readonly project_id: string;
+}
+
+export interface PublishedMessage {
+  readonly message_id: string;
+  readonly request_id: string;
+  readonly project_id: string;
+  readonly topic_urn: string;
+  readonly subject: string | undefined;
+  readonly message: string;
+  /** Epoch milliseconds. */
+  readonly time: number;
+}
+
+export type FixtureResources = Pick<Fixture, 'region' | 'keys' | 'secrets' | 'events' | 'servers' | 'checkpointItems' | 'topics'>;
+
+/** A response kept for a KMS `sequence`, replayed to a retry of the same call. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Names kept sorted, for marker pagination by name that survives deletions between pages. */
+export class SortedNames {
+  private readonly names: string[] = [];
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  at(index: number): string | undefined {
+    return this.names[index];
+  }
+
+  add(name: string): void {
+    const index = this.lowerBound(name);
+    if (this.names[index] !== name) this.names.splice(index, 0, name);
+  }
+
+  delete(name: string): void {
+    const index = this.lowerBound(name);
+    if (this.names[index] === name) this.names.splice(index, 1);
+  }
+
+  /** Index of the first name strictly after `marker` (0 without a marker). */
+  indexAfter(marker: string | undefined): number {
+    if (marker === undefined) return 0;
+    const index = this.lowerBound(marker);
+    return this.names[index] === marker ? index + 1 : index;
+  }
+
+  private lowerBound(name: string): number {
+    let low = 0;
+    let high = this.names.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.names[mid] as string) < name) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
+
+/** Everything one project owns. */
+export class ProjectState {
+  readonly keys = new Map<string, KmsKey>();
+  /** Aliases in use: CreateKey refuses duplicates. */
+  readonly aliases = new Set<string>();
+  /** Keys in creation order: ListKeys pages by offset into it. Keys are never removed (deletion is only scheduled). */
+  readonly keyOrder: KmsKey[] = [];
+  /** Secrets by name. */
+  readonly secrets = new Map<string, Secret>();
+  readonly secretNames = new SortedNames();
+  /** Secret events by name. */
+  readonly events = new Map<string, SecretEvent>();
+  readonly eventNames = new SortedNames();
+  readonly servers = new Map<string, Server>();
+  readonly checkpointItems = new Map<string, CheckpointItem>();
+  /** Newest first, the order CSBS lists backups in by default. */
+  readonly checkpointOrder: CheckpointItem[] = [];
+  /** SMN topics by URN. */
+  readonly topics = new Map<string, Topic>();
+
+  constructor(readonly projectId: string) {}
+
+  addKey(key: KmsKey): void {
+    this.keys.set(key.key_id, key);
+    this.aliases.add(key.key_alias);
+    this.keyOrder.push(key);
+  }
+
+  addSecret(secret: Secret): void {
+    this.secrets.set(secret.name, secret);
+    this.secretNames.add(secret.name);
+  }
+
+  addEvent(event: SecretEvent): void {
+    this.events.set(event.name, event);
+    this.eventNames.add(event.name);
+  }
+
+  deleteEvent(name: string): void {
+    this.events.delete(name);
+    this.eventNames.delete(name);
+  }
+
+  addCheckpointItem(item: CheckpointItem): void {
+    this.checkpointItems.set(item.id, item);
+    this.checkpointOrder.push(item);
+    this.checkpointOrder.sort(newestFirst);
+  }
+}
+
+function newestFirst(a: CheckpointItem, b: CheckpointItem): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Kept per caller and sequence; the oldest are forgotten past this many. */
+const SEQUENCE_LIMIT = 100_000;
+
+export class CloudState {
+  region = 'cn-north-4';
+  /** The first user's project: where resources without a `project_id` live, and what the shortcuts below show. */
+  defaultProjectId = '';
+  readonly projects = new Map<string, ProjectState>();
+  /** Most recent CTS traces, oldest first. */
+  readonly traces: CtsTrace[] = [];
+  /** Messages published to SMN topics, oldest first. */
+  readonly messages: PublishedMessage[] = [];
+  /** KMS responses by `<caller>|<sequence>`. */
+  readonly sequences = new Map<string, StoredResponse>();
+
+  constructor(fixture?: Fixture) {
+    if (fixture) this.load(fixture);
+  }
+
+  /** The project's state, created empty on first use. */
+  project(projectId: string = this.defaultProjectId): ProjectState {
+    let project = this.projects.get(projectId);
+    if (!project) {
+      project = new ProjectState(projectId);
+      this.projects.set(projectId, project);
+    }
+    return project;
+  }
+
+  get keys(): Map<string, KmsKey> {
+    return this.project().keys;
+  }
+  get secrets(): Map<string, Secret> {
+    return this.project().secrets;
+  }
+  get events(): Map<string, SecretEvent> {
+    return this.project().events;
+  }
+  get servers(): Map<string, Server> {
+    return this.project().servers;
+  }
+  get checkpointItems(): Map<string, CheckpointItem> {
+    return this.project().checkpointItems;
+  }
+  get topics(): Map<string, Topic> {
+    return this.project().topics;
+  }
+
+  rememberResponse(key: string, response: StoredResponse): void {
+    this.sequences.set(key, response);
+    if (this.sequences.size > SEQUENCE_LIMIT) {
+      const oldest = this.sequences.keys().next();
+      if (!oldest.done) this.sequences.delete(oldest.value);
+    }
+  }
+
+  /** Replaces everything with the fixture's resources (in place: references to this object stay valid). */
+  load(fixture: Fixture): void {
+    this.projects.clear();
+    this.traces.length = 0;
+    this.messages.length = 0;
+    this.sequences.clear();
+    this.region = fixture.region ?? 'cn-north-4';
+    const firstUser = fixture.users[0];
+    this.defaultProjectId = firstUser?.projectId ?? '';
+    const domainOf = new Map<string, string>();
+    for (const user of fixture.users) domainOf.set(user.projectId, user.domainId);
+    for (const agency of fixture.agencies ?? []) if (!domainOf.has(agency.projectId)) domainOf.set(agency.projectId, agency.domainId);
+    const projectOf = (id: string | undefined) => this.project(id ?? this.defaultProjectId);
+
+    for (const key of fixture.keys ?? []) {
+      const project = projectOf(key.project_id);
+      project.addKey({
+        key_id: key.key_id,
+        project_id: project.projectId,
+        domain_id: domainOf.get(project.projectId) ?? firstUser?.domainId ?? '',
+        key_alias: key.key_alias,
+        key_description: key.key_description ?? '',
+        key_state: key.key_state ?? '2',
+        default_key_flag: key.default_key_flag ?? (key.key_alias.endsWith('/default') ? '1' : '0'),
+        creation_date: key.creation_date ?? '1704067200000',
+        scheduled_deletion_date: key.scheduled_deletion_date ?? '',
+        key_spec: key.key_spec ?? 'AES_256',
+        key_usage: key.key_usage ?? 'ENCRYPT_DECRYPT',
+        origin: key.origin ?? 'kms',
+        tags: new Map(Object.entries(key.tags ?? {})),
+      });
+    }
+    for (const event of fixture.events ?? []) {
+      const project = projectOf(event.project_id);
+      project.addEvent({
+        event_id: event.event_id ?? randomUUID(),
+        name: event.name,
+        project_id: project.projectId,
+        event_types: [...event.event_types],
+        state: event.state ?? 'ENABLED',
+        notification: { ...event.notification },
+        create_time: event.create_time ?? 1704067200000,
+        update_time: event.update_time ?? event.create_time ?? 1704067200000,
+      });
+    }
+    for (const secret of fixture.secrets ?? []) {
+      const project = projectOf(secret.project_id);
+      project.addSecret({
+        id: secret.id ?? randomUUID(),
+        name: secret.name,
+        project_id: project.projectId,
+        kms_key_id: secret.kms_key_id ?? '',
+        description: secret.description ?? '',
+        event_subscriptions: [...(secret.event_subscriptions ?? [])],
+        state: secret.state ?? 'ENABLED',
+        secret_type: secret.secret_type ?? 'COMMON',
+        auto_rotation: false,
+        rotation_period: '',
+        rotation_func_urn: '',
+        create_time: secret.create_time ?? 1704067200000,
+        update_time: secret.update_time ?? secret.create_time ?? 1704067200000,
+        version_count: 1,
+      });
+    }
+    for (const server of fixture.servers ?? []) {
+      const project = projectOf(server.project_id);
+      project.servers.set(server.id, {
+        id: server.id,
+        name: server.name,
+        project_id: project.projectId,
+        status: server.status ?? 'ACTIVE',
+        volumes: server.volumes.map(toVolume),
+      });
+    }
+    for (const item of fixture.checkpointItems ?? []) {
+      const project = projectOf(item.project_id);
+      project.addCheckpointItem({
+        id: item.id,
+        checkpoint_id: item.checkpoint_id ?? item.id,
+        name: item.name ?? `backup-${item.id.slice(0, 8)}`,
+        project_id: project.projectId,
+        status: item.status,
+        created_at: item.created_at,
+        updated_at: item.updated_at ?? item.created_at,
+        resource_id: item.resource_id,
+        resource_type: item.resource_type ?? 'OS::Nova::Server',
+        resource_name: item.resource_name ?? project.servers.get(item.resource_id)?.name ?? '',
+        volume_backups: item.volume_backups.map((backup) => ({
+          id: backup.id,
+          source_volume_id: backup.source_volume_id,
+          name: backup.name ?? item.name ?? `backup-${item.id.slice(0, 8)}`,
+          source_volume_name: backup.source_volume_name ?? '',
+          source_volume_size: backup.source_volume_size ?? 0,
+          size: backup.size ?? 0,
+          bootable: backup.bootable ?? false,
+          status: backup.status ?? 'available',
+        })),
+      });
+    }
+    for (const topic of fixture.topics ?? []) {
+      const project = projectOf(topic.project_id);
+      const urn = topic.topic_urn ?? `urn:smn:${this.region}:${project.projectId}:${topic.name}`;
+      project.topics.set(urn, { topic_urn: urn, name: topic.name, project_id: project.projectId });
+    }
+  }
+
+  /**
+   * The resources in fixture form, e.g. to save and load again (identities are not part of this state).
+   * Entities are shown whole: fields a fixture does not know (such as `domain_id`) are ignored when loading.
+   */
+  resources(): FixtureResources {
+    const all = [...this.projects.values()];
+    const each = <T>(pick: (project: ProjectState) => Iterable<T>) => all.flatMap((project) => [...pick(project)]);
+    return {
+      region: this.region,
+      keys: each((p) => p.keyOrder).map((key) => ({ ...key, tags: Object.fromEntries(key.tags) })),
+      secrets: each((p) => p.secrets.values()).map((secret) => structuredClone(secret)),
+      events: each((p) => p.events.values()).map((event) => structuredClone(event)),
+      servers: each((p) => p.servers.values()).map((server) => structuredClone(server)),
+      checkpointItems: each((p) => p.checkpointItems.values()).map((item) => structuredClone(item)),
+      topics: each((p) => p.topics.values()).map((topic) => ({ ...topic })),
+    };
+  }
+}
+
+function toVolume(volume: string | FixtureVolume): Volume {
+  if (typeof volume === 'string') return { id: volume, name: '', size: 0, bootable: false };
+  return { id: volume.id, name: volume.name ?? '', size: volume.size ?? 0, bootable: volume.bootable ?? false };
+}
