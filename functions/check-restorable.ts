@@ -1,0 +1,220 @@
+import type { CheckpointItem, CheckRestorableRequest, RestorableResult } from '../shared/hwc/csbs.ts';
+import type { HuaweiCloud } from '../shared/hwc/index.ts';
+import type { Policy } from '../shared/policy.ts';
+import { mapLimit } from '../shared/runtime/concurrency.ts';
+import { guardrail } from '../shared/runtime/guardrail.ts';
+import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
+import type { ReportAction } from '../shared/runtime/report.ts';
+import { tryCtsTimeToDate } from '../shared/triggers/time.ts';
+import { failureReason } from './lib/failure.ts';
+
+/**
+ * check-restorable: for every server that has backups, asks CSBS whether its newest *available* backup can be
+ * restored onto it (each disk backup onto the disk it was taken from), and flags servers whose newest available
+ * backup is older than `backupMaxAgeHours` (or that have none: only error / protecting / deleting ones).
+ * TIMER and APIG both mean a sweep.
+ *
+ * One report action per server, kind `check-restorable`, target the server id:
+ * - `applied`  "restorable: backup <item> of <time>"
+ * - `failed`   "not restorable: <error_code>: <error_msg> (backup …)", "stale: …", "check failed: …" (the cloud's
+ *              answer was an error or did not mention the server), "cannot check: …" (no request could be built)
+ * - `deferred` "out of time: left for the next run"
+ * A stale server is `failed` even when its old backup restores; that check still runs and its result is added.
+ *
+ * Checking is read-only, so a dry run changes nothing it would not change anyway: it checks and reports exactly
+ * like a real run (the report says `dryRun: true`).
+ *
+ * Servers are checked BATCH_SIZE per CheckRestorable request (the API takes a list and answers per target):
+ * 100 servers cost 10 round trips instead of 100, batches run `concurrency` at a time, a request body stays a
+ * few KB, and a request that fails as a whole (after the client's retries) fails only those 10 servers.
+ */
+
+export const KIND = 'check-restorable';
+export const BATCH_SIZE = 10;
+const HOUR_MS = 3_600_000;
+const SERVER_TYPES = new Set(['OS::Nova::Server', 'OS::Ironic::BareMetalServer']);
+
+type RestoreCheck = CheckRestorableRequest['check_restorable'][number];
+type ResourceType = RestoreCheck['target']['resource_type'];
+
+export interface PlannedBackup {
+  readonly id: string;
+  /** e.g. "2024-05-01T02:00:00.000Z", or the cloud's text when it could not be read. */
+  readonly created: string;
+  readonly check: RestoreCheck;
+}
+
+export interface ServerCheck {
+  readonly serverId: string;
+  /** The newest available backup, to check; absent when there is none. */
+  readonly backup?: PlannedBackup;
+  /** Set when no available backup is newer than the limit: the server fails whatever the check says. */
+  readonly stale?: string;
+  /** Set when no check can be asked for the backup (e.g. a disk backup that names no source volume). */
+  readonly problem?: string;
+}
+
+export interface RestorablePlan {
+  /** One entry per server with backups, by server id. */
+  readonly servers: readonly ServerCheck[];
+}
+
+export const definition: GuardrailDefinition = {
+  name: 'check-restorable',
+  traceNames: [],
+  async run(r) {
+    const items = await observe(r.cloud);
+    const plan = planChecks(items, r.policy, r.now);
+    r.log.info('observed', {
+      backups: items.length,
+      servers: plan.servers.length,
+      stale: plan.servers.filter((s) => s.stale !== undefined).length,
+    });
+    await applyChecks(plan, r);
+  },
+};
+
+export function createHandler(options?: GuardrailOptions) {
+  return guardrail(definition, options);
+}
+
+export const handler = createHandler();
+
+// ---- observe ----------------------------------------------------------------------------------
+
+/** Every backup, whatever its status: a server whose backups all failed must still be seen (as stale). */
+export async function observe(cloud: HuaweiCloud): Promise<CheckpointItem[]> {
+  const items: CheckpointItem[] = [];
+  for await (const item of cloud.csbs.listCheckpointItems()) items.push(item);
+  return items;
+}
+
+// ---- plan -------------------------------------------------------------------------------------
+
+/** Pure: per server, the newest available backup to check and whether the server is stale. */
+export function planChecks(items: readonly CheckpointItem[], policy: Pick<Policy, 'backupMaxAgeHours'>, now: Date): RestorablePlan {
+  const byServer = new Map<string, CheckpointItem[]>();
+  for (const item of items) {
+    const group = byServer.get(item.resource_id);
+    if (group) group.push(item);
+    else byServer.set(item.resource_id, [item]);
+  }
+  const servers = [...byServer.keys()].sort().map((serverId) => planServer(serverId, byServer.get(serverId) ?? [], policy, now));
+  return { servers };
+}
+
+function planServer(serverId: string, items: readonly CheckpointItem[], policy: Pick<Policy, 'backupMaxAgeHours'>, now: Date): ServerCheck {
+  const limit = `stale: no available backup newer than ${policy.backupMaxAgeHours} h`;
+  const available = items
+    .filter((item) => item.status === 'available')
+    .map((item) => ({ item, createdAt: tryCtsTimeToDate(item.created_at) }))
+    .sort((a, b) => (b.createdAt?.getTime() ?? -Infinity) - (a.createdAt?.getTime() ?? -Infinity) || compare(a.item.id, b.item.id));
+  const newest = available[0];
+  if (!newest) return { serverId, stale: `${limit} (none available: ${tally(items)})` };
+
+  const created = newest.createdAt?.toISOString() ?? String(newest.item.created_at ?? 'unknown');
+  const ageMs = newest.createdAt === undefined ? undefined : now.getTime() - newest.createdAt.getTime();
+  const stale =
+    ageMs === undefined
+      ? `${limit} (newest: created_at ${JSON.stringify(created)} unreadable)`
+      : ageMs > policy.backupMaxAgeHours * HOUR_MS
+        ? `${limit} (newest: ${created}, ${Math.floor(ageMs / HOUR_MS)} h old)`
+        : undefined;
+
+  const disks = newest.item.extend_info?.volume_backups ?? [];
+  const unmapped = disks.filter((disk) => !disk.source_volume_id).map((disk) => disk.id);
+  const resourceType = newest.item.resource_type ?? newest.item.extend_info?.resource_type;
+  const check: RestoreCheck = {
+    checkpoint_item_id: newest.item.id,
+    target: {
+      resource_id: serverId,
+      resource_type: (resourceType && SERVER_TYPES.has(resourceType) ? resourceType : 'OS::Nova::Server') as ResourceType,
+      volumes: disks.map((disk) => ({ backup_id: disk.id, volume_id: disk.source_volume_id ?? '' })),
+    },
+  };
+  return {
+    serverId,
+    backup: { id: newest.item.id, created, check },
+    ...(stale !== undefined ? { stale } : {}),
+    ...(unmapped.length > 0 ? { problem: `disk backup(s) ${unmapped.join(', ')} name no source volume` } : {}),
+  };
+}
+
+function tally(items: readonly CheckpointItem[]): string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.status, (counts.get(item.status) ?? 0) + 1);
+  return [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Consecutive slices of at most `size`. */
+export function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+// ---- apply + report ---------------------------------------------------------------------------
+
+type Verdict =
+  | { readonly kind: 'restorable' }
+  | { readonly kind: 'not-restorable'; readonly detail: string }
+  | { readonly kind: 'error'; readonly detail: string }
+  | { readonly kind: 'deferred' };
+
+type Askable = ServerCheck & { readonly backup: PlannedBackup };
+
+export type ApplyRun = Pick<GuardrailRun, 'cloud' | 'report' | 'outOfTime'> & { readonly policy: Pick<Policy, 'concurrency'> };
+
+/** Asks the cloud about every checkable backup (a dry run too: it is read-only) and reports each server. */
+export async function applyChecks(plan: RestorablePlan, r: ApplyRun): Promise<void> {
+  const askable = plan.servers.filter((s): s is Askable => s.backup !== undefined && s.problem === undefined);
+  const verdicts = new Map<string, Verdict>();
+  await mapLimit(batches(askable, BATCH_SIZE), r.policy.concurrency, async (batch) => {
+    const answers: readonly Verdict[] = r.outOfTime() ? batch.map(() => ({ kind: 'deferred' }) as const) : await checkBatch(r.cloud, batch);
+    batch.forEach((server, i) => verdicts.set(server.serverId, answers[i] ?? { kind: 'error', detail: 'no verdict' }));
+  });
+  for (const server of plan.servers) r.report.add(outcome(server, verdicts.get(server.serverId)));
+}
+
+async function checkBatch(cloud: HuaweiCloud, batch: readonly Askable[]): Promise<Verdict[]> {
+  try {
+    const response = await cloud.csbs.checkRestorable({ check_restorable: batch.map((s) => s.backup.check) });
+    const byServer = new Map<string, RestorableResult>();
+    for (const answer of response.restorable) if (!byServer.has(answer.resource_id)) byServer.set(answer.resource_id, answer);
+    return batch.map((s) => verdictOf(byServer.get(s.serverId)));
+  } catch (error) {
+    const detail = failureReason(error);
+    return batch.map(() => ({ kind: 'error', detail }));
+  }
+}
+
+function verdictOf(answer: RestorableResult | undefined): Verdict {
+  if (answer === undefined) return { kind: 'error', detail: 'the answer does not mention this server' };
+  if (answer.result) return { kind: 'restorable' };
+  const detail = [answer.error_code, answer.error_msg].filter((part) => part !== undefined && part !== '').join(': ');
+  return { kind: 'not-restorable', detail: detail || 'no reason given' };
+}
+
+function outcome(server: ServerCheck, verdict: Verdict | undefined): ReportAction {
+  const action = (status: ReportAction['status'], reason: string): ReportAction => ({ kind: KIND, target: server.serverId, status, reason });
+  const stale = server.stale === undefined ? '' : `${server.stale}; `;
+  const backup = server.backup ? ` (backup ${server.backup.id} of ${server.backup.created})` : '';
+  if (server.problem !== undefined) return action('failed', `${stale}cannot check: ${server.problem}${backup}`);
+  if (!server.backup || verdict === undefined) return action('failed', server.stale ?? 'not checked');
+  switch (verdict.kind) {
+    case 'restorable':
+      return server.stale !== undefined
+        ? action('failed', `${stale}that backup is restorable${backup}`)
+        : action('applied', `restorable: backup ${server.backup.id} of ${server.backup.created}`);
+    case 'not-restorable':
+      return action('failed', `${stale}not restorable: ${verdict.detail}${backup}`);
+    case 'error':
+      return action('failed', `${stale}check failed: ${verdict.detail}${backup}`);
+    case 'deferred':
+      return server.stale !== undefined ? action('failed', `${stale}not checked: out of time`) : action('deferred', 'out of time: left for the next run');
+  }
+}
