@@ -87,7 +87,8 @@ export function localCloudEnv(cloud: LocalCloud): Record<string, string> {
 function requireCloudSettings(env: Readonly<Record<string, string | undefined>>): void {
   const missing = ['HUAWEICLOUD_REGION', 'HUAWEICLOUD_SDK_PROJECT_ID'].filter((name) => !env[name]);
   if (missing.length > 0) {
-    throw new Error(`${missing.join(' and ')} not set: set them to target a real project, or use --local`);
+    const verb = missing.length > 1 ? 'are' : 'is';
+    throw new Error(`${missing.join(' and ')} ${verb} not set: set it to target a real project, or use --local`);
   }
   try {
     credentialsFromEnv(env);
