@@ -1,0 +1,247 @@
+import { isDefaultKey, KeyState } from '../shared/hwc/kms.ts';
+import type { KeyDetails, Tag } from '../shared/hwc/kms.ts';
+import type { HuaweiCloud } from '../shared/hwc/index.ts';
+import { renderDescription } from '../shared/policy.ts';
+import type { Policy } from '../shared/policy.ts';
+import { forEachLimit } from '../shared/runtime/concurrency.ts';
+import { guardrail } from '../shared/runtime/guardrail.ts';
+import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
+import type { CtsTrace } from '../shared/triggers/schemas/cts.ts';
+import { toIsoDate } from '../shared/triggers/time.ts';
+import { describeUser } from '../shared/triggers/user.ts';
+import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
+import { fitTags, formatTags, sanitizeTags, TAG_LIMIT_REASON, truncateChars } from './lib/key-tags.ts';
+import type { SanitizedTags, TagFit } from './lib/key-tags.ts';
+import { keyIdOfTrace } from './lib/key-trace.ts';
+
+/**
+ * tag-new-keys: each new KMS key gets `created-by` (who created it), `created-at` (the trace's date, UTC
+ * `YYYY-MM-DD`) and the policy's static tags; an empty description is filled from the policy's template.
+ *
+ * - CTS `createKey` trace (or the same trace through the webhook): that one key.
+ * - TIMER sweep (or an empty webhook): every key lacking a policy tag gets the policy tags. A sweep has no
+ *   trace, so it knows neither creator nor creation trace: it leaves `created-*` tags and descriptions alone.
+ *
+ * Tag values are made valid (forbidden characters stripped, truncated), a tag the key already has is never
+ * overwritten, and a key never goes over 10 tags: what fits is added in priority order (created-by,
+ * created-at, then the policy's tags in order), the rest is reported `skipped` with "10-tag limit".
+ */
+
+export const CREATED_BY = 'created-by';
+export const CREATED_AT = 'created-at';
+const DESCRIPTION_MAX_CHARS = 255;
+/** Keys per ListKeys / ListKmsByTags page in a sweep: fewer calls, still one page in memory. */
+const SWEEP_PAGE_SIZE = 1000;
+const OUT_OF_TIME = 'out of time: left for the next run';
+
+// ---- plan (pure) --------------------------------------------------------------------------------
+
+/** Who created the key and when, from its createKey trace. */
+export interface Creation {
+  readonly user: string;
+  readonly at: Date;
+}
+
+export type KeyView = Pick<KeyDetails, 'key_id' | 'key_alias' | 'key_state' | 'key_description' | 'default_key_flag'>;
+export type TagPolicy = Pick<Policy, 'keyTags' | 'keyDescriptionTemplate'>;
+
+/** The tags a key should carry, highest priority first, made valid: who and when (with a trace), then the policy's. */
+export function wantedTags(policy: Pick<Policy, 'keyTags'>, creation?: Creation): SanitizedTags {
+  const raw: Tag[] = [];
+  if (creation) raw.push({ key: CREATED_BY, value: creation.user }, { key: CREATED_AT, value: toIsoDate(creation.at) });
+  for (const [key, value] of Object.entries(policy.keyTags)) raw.push({ key, value });
+  return sanitizeTags(raw);
+}
+
+/** The description template filled for this key, cut to 255 characters. */
+export function renderKeyDescription(template: string, creation: Creation, key: Pick<KeyView, 'key_id' | 'key_alias'>): string {
+  const text = renderDescription(template, {
+    user: creation.user,
+    date: toIsoDate(creation.at),
+    time: `${creation.at.toISOString().slice(0, 19)}Z`,
+    keyId: key.key_id,
+    alias: key.key_alias,
+  });
+  return truncateChars(text, DESCRIPTION_MAX_CHARS);
+}
+
+/** Why a key is never tagged or described; undefined when it may be. */
+export function skipReason(key: Pick<KeyView, 'key_alias' | 'key_state' | 'default_key_flag'>): string | undefined {
+  if (isDefaultKey(key)) return 'default key (alias */default): never tagged or described';
+  if (key.key_state === KeyState.pendingDeletion) return 'key is pending deletion (state 4)';
+  return undefined;
+}
+
+export type KeyPlan =
+  | { readonly skip: string }
+  | {
+      readonly tags: TagFit;
+      /** Wanted tag keys that are empty once made valid. */
+      readonly invalidKeys: readonly string[];
+      /** The description to set; undefined when the key has one (or there is no trace to fill it from). */
+      readonly description: string | undefined;
+    };
+
+export interface KeyObservation {
+  readonly key: KeyView;
+  readonly tags: readonly Tag[];
+}
+
+/** What to do to one key, from what was observed, the policy, and (trace only) its creation. */
+export function planKey(observed: KeyObservation, policy: TagPolicy, creation?: Creation): KeyPlan {
+  const skip = skipReason(observed.key);
+  if (skip) return { skip };
+  const wanted = wantedTags(policy, creation);
+  const hasDescription = (observed.key.key_description ?? '').trim() !== '';
+  const rendered = creation && !hasDescription ? renderKeyDescription(policy.keyDescriptionTemplate, creation, observed.key) : undefined;
+  return {
+    tags: fitTags(observed.tags, wanted.tags),
+    invalidKeys: wanted.dropped,
+    description: rendered?.trim() ? rendered : undefined,
+  };
+}
+
+// ---- run: parse (harness) → observe → plan → apply → report ------------------------------------------
+
+export const definition: GuardrailDefinition = {
+  name: 'tag-new-keys',
+  traceNames: ['createKey'],
+  run: (r) => (r.work.kind === 'trace' ? tagTracedKey(r, r.work.trace) : sweep(r)),
+};
+
+export function createHandler(options?: GuardrailOptions) {
+  return guardrail(definition, options);
+}
+
+export const handler = createHandler();
+
+async function tagTracedKey(r: GuardrailRun, trace: CtsTrace): Promise<void> {
+  const keyId = keyIdOfTrace(trace);
+  if (keyId === undefined) {
+    r.report.skipped('tag', trace.trace_id, `the trace names no KMS key id (resource_id ${JSON.stringify(trace.resource_id ?? '')})`);
+    return;
+  }
+  if (r.outOfTime()) {
+    r.report.deferred('tag', keyId, OUT_OF_TIME);
+    return;
+  }
+  const key = await observe(r, keyId, () => r.cloud.kms.listKeyDetail({ key_id: keyId }).then((answer) => answer.key_info));
+  if (!key) return;
+  const tags = skipReason(key) ? [] : await observe(r, keyId, () => showTags(r.cloud, keyId));
+  if (!tags) return;
+  const plan = planKey({ key, tags }, r.policy, { user: describeUser(trace.user), at: trace.time });
+  await apply(r, keyId, plan, { explain: true });
+}
+
+/**
+ * Policy tags for every key that lacks one. One ListKmsByTags listing finds the keys that already carry them
+ * all (their ids are the only thing held for the whole run); ListKeys streams the rest page by page, and only
+ * keys that need a look cost a ShowKmsTags (to keep their own values and count toward the limit).
+ */
+async function sweep(r: GuardrailRun): Promise<void> {
+  const wanted = wantedTags(r.policy);
+  for (const key of wanted.dropped) r.report.skipped('tag', 'policy', `tag key ${JSON.stringify(key)} is empty once made valid`);
+  if (wanted.tags.length === 0) {
+    r.log.info('sweep: nothing to do', { why: 'no policy tags configured (WARDEN_KEY_TAGS); created-by/created-at need a trace' });
+    return;
+  }
+
+  let tagged: Set<string>;
+  try {
+    tagged = await keysCarrying(r.cloud, wanted.tags);
+  } catch (error) {
+    r.report.failed('sweep', 'kms.listKmsByTags', failureReason(error));
+    return;
+  }
+
+  let stop = false;
+  try {
+    const keys = r.cloud.kms.listKeys({ key_spec: 'ALL', limit: SWEEP_PAGE_SIZE });
+    const outcome = await forEachLimit(
+      keys,
+      r.policy.concurrency,
+      async (key) => {
+        const needsLook = !tagged.has(key.key_id) && skipReason(key) === undefined;
+        if (r.outOfTime()) {
+          stop = true;
+          if (needsLook) r.report.deferred('tag', key.key_id, OUT_OF_TIME);
+          return;
+        }
+        if (!needsLook) return;
+        const tags = await observe(r, key.key_id, () => showTags(r.cloud, key.key_id));
+        if (tags) await apply(r, key.key_id, planKey({ key, tags }, r.policy), { explain: false });
+      },
+      { shouldStop: () => stop },
+    );
+    if (!outcome.exhausted) r.report.deferred('sweep', 'remaining keys', `${OUT_OF_TIME}; keys not yet listed were not examined`);
+  } catch (error) {
+    r.report.failed('sweep', 'kms.listKeys', failureReason(error));
+  }
+}
+
+// ---- observe ------------------------------------------------------------------------------------
+
+/** Ids of the keys carrying every one of `tags` with exactly that value. */
+async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[]): Promise<Set<string>> {
+  const filter = tags.map((tag) => ({ key: tag.key, values: [tag.value] }));
+  const ids = new Set<string>();
+  for await (const resource of cloud.kms.listKmsByTags({ tags: filter, limit: SWEEP_PAGE_SIZE })) ids.add(resource.resource_id);
+  return ids;
+}
+
+async function showTags(cloud: HuaweiCloud, keyId: string): Promise<readonly Tag[]> {
+  return (await cloud.kms.showKmsTags({ key_id: keyId })).tags;
+}
+
+/** One read about a key; a key deleted meanwhile is reported skipped, any other error failed. */
+async function observe<T>(r: GuardrailRun, keyId: string, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isKeyGone(error)) r.report.skipped('tag', keyId, KEY_GONE_REASON);
+    else r.report.failed('tag', keyId, failureReason(error));
+    return undefined;
+  }
+}
+
+// ---- apply --------------------------------------------------------------------------------------
+
+/** `explain`: also report what was left as is (tags already there, unusable tag keys); a sweep reports those once or not at all. */
+async function apply(r: GuardrailRun, keyId: string, plan: KeyPlan, options: { explain: boolean }): Promise<void> {
+  if ('skip' in plan) {
+    r.report.skipped('tag', keyId, plan.skip);
+    return;
+  }
+  const { add, kept, overLimit } = plan.tags;
+  if (options.explain) {
+    for (const key of plan.invalidKeys) r.report.skipped('tag', keyId, `tag key ${JSON.stringify(key)} is empty once made valid`);
+  }
+  if (add.length > 0) {
+    await change(r, 'tag', keyId, formatTags(add), () =>
+      r.cloud.kms.batchCreateKmsTags({ key_id: keyId, action: 'create', tags: add.map((tag) => ({ key: tag.key, value: tag.value })) }),
+    );
+  }
+  if (overLimit.length > 0) r.report.skipped('tag', keyId, `${TAG_LIMIT_REASON}: ${formatTags(overLimit)} not added`);
+  if (options.explain && kept.length > 0) {
+    r.report.skipped('tag', keyId, `already has ${kept.map((tag) => tag.key).join(', ')}; existing values kept`);
+  }
+  const description = plan.description;
+  if (description !== undefined) {
+    await change(r, 'describe', keyId, description, () => r.cloud.kms.updateKeyDescription({ key_id: keyId, key_description: description }));
+  }
+}
+
+/** One change: `planned` in a dry run, else made and reported `applied`, `skipped` (key gone) or `failed`. */
+async function change(r: GuardrailRun, kind: string, keyId: string, what: string, make: () => Promise<unknown>): Promise<void> {
+  if (r.dryRun) {
+    r.report.planned(kind, keyId, what);
+    return;
+  }
+  try {
+    await make();
+    r.report.applied(kind, keyId, what);
+  } catch (error) {
+    if (isKeyGone(error)) r.report.skipped(kind, keyId, KEY_GONE_REASON);
+    else r.report.failed(kind, keyId, failureReason(error));
+  }
+}

@@ -1,0 +1,516 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AUDIT_TAG, createHandler, definition, planGuard, protectionReasons } from '../../functions/guard-key-deletion.ts';
+import { DEFAULT_IDS, defaultFixture } from '../../local/cloud/index.ts';
+import type { CtsTrace, Fixture, FixtureKey, FixtureSecret, LocalCloud } from '../../local/cloud/index.ts';
+import { HuaweiCloud } from '../../shared/hwc/index.ts';
+import type { FunctionReport, IgnoredResult, ReportAction } from '../../shared/runtime/report.ts';
+import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
+import { apigBody, apigEvent, fgContext, startRig, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
+import type { FunctionRig } from '../support/functions.ts';
+
+// ---- fixtures and helpers -----------------------------------------------------------------------
+
+const NOW = new Date('2024-06-10T06:13:20.000Z');
+const kid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const PENDING = { key_state: '4', scheduled_deletion_date: '1893456000000' } as const;
+const PROTECT = { 'deletion-protection': 'true' };
+const key = (id: string, alias: string, more: Partial<FixtureKey> = {}): FixtureKey => ({ key_id: id, key_alias: alias, ...more });
+const pending = (id: string, alias: string, tags?: Record<string, string>): FixtureKey => key(id, alias, { ...PENDING, ...(tags ? { tags } : {}) });
+const tenTags = (prefix = 't') => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${prefix}${i}`, 'x']));
+
+const POLICY = { WARDEN_PROTECT_ALIASES: 'prod-*,*-master' };
+
+function fixture(keys: FixtureKey[], secrets: FixtureSecret[] = []): Fixture {
+  return { users: defaultFixture().users, keys, secrets };
+}
+
+let rig: FunctionRig | undefined;
+
+async function start(f: Fixture): Promise<FunctionRig> {
+  rig = await startRig(f);
+  return rig;
+}
+
+afterEach(async () => {
+  if (!rig) return;
+  // Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
+  const logs = rig.logs.join('\n');
+  expect(logs).not.toContain(rig.cloud.identity.sk);
+  expect(logs).not.toContain(WEBHOOK_SECRET);
+  await rig.close();
+  rig = undefined;
+});
+
+function handlerFor(r: FunctionRig, env: Record<string, string> = POLICY) {
+  return createHandler({ ...r.options(env), now: () => NOW });
+}
+
+async function invoke(r: FunctionRig, event: unknown, env: Record<string, string> = POLICY, context: object = fgContext()): Promise<FunctionReport> {
+  return (await handlerFor(r, env)(event, context as any)) as FunctionReport;
+}
+
+function clientFor(r: FunctionRig): HuaweiCloud {
+  return HuaweiCloud.fromEnv(r.env(), { retry: { baseDelayMs: 1, maxDelayMs: 4 } });
+}
+
+/** Schedules the key's deletion through the API and returns the CTS event the cloud delivered for it. */
+async function scheduleDeletion(r: FunctionRig, keyId: string): Promise<CtsTrace> {
+  const delivered = nextTrace(r.cloud, 'scheduleKeyDeletion');
+  const client = clientFor(r);
+  try {
+    await client.kms.deleteKey({ key_id: keyId, pending_days: 7 });
+    return JSON.parse(JSON.stringify(await delivered)) as CtsTrace;
+  } finally {
+    await client.close();
+  }
+}
+
+function nextTrace(cloud: LocalCloud, name: string): Promise<CtsTrace> {
+  return new Promise((resolve) => {
+    const off = cloud.onTrace((trace) => {
+      if (trace.cts.trace_name !== name) return;
+      off();
+      resolve(trace);
+    });
+  });
+}
+
+/**
+ * Runs `act` when the cloud receives `operation`, before it handles it: another client winning a race
+ * between our observe and our apply. (The cloud counts a call before handling it: see local/cloud/server.ts.)
+ */
+function beforeCloudHandles(cloud: LocalCloud, operation: string, act: () => void): void {
+  const counts = cloud.stats.byOperation;
+  let value = counts[operation] ?? 0;
+  let done = false;
+  Object.defineProperty(counts, operation, {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (next: number) => {
+      value = next;
+      if (!done) {
+        done = true;
+        act();
+      }
+    },
+  });
+}
+
+const stateOf = (r: FunctionRig, id: string) => r.cloud.state.keys.get(id)?.key_state;
+const tagsOf = (r: FunctionRig, id: string) => Object.fromEntries(r.cloud.state.keys.get(id)?.tags ?? []);
+const calls = (r: FunctionRig, operation: string) => r.cloud.stats.byOperation[operation] ?? 0;
+const only = (report: FunctionReport, status: ReportAction['status']) => report.actions.filter((a) => a.status === status);
+const forKey = (report: FunctionReport, id: string) => report.actions.filter((a) => a.target === id).map((a) => `${a.status} ${a.kind}: ${a.reason}`);
+
+// ---- CTS trigger ----------------------------------------------------------------------------------
+
+describe('guard-key-deletion, CTS scheduleKeyDeletion trace', () => {
+  it('cancels the deletion of a key tagged for protection, and records when', async () => {
+    const r = await start(fixture([key(kid(1), 'app/keep', { tags: PROTECT })]));
+    const event = await scheduleDeletion(r, kid(1));
+    expect(stateOf(r, kid(1))).toBe('4');
+
+    const report = await invoke(r, event);
+
+    expect(stateOf(r, kid(1))).toBe('3'); // cancelling leaves the key disabled
+    expect(r.cloud.state.keys.get(kid(1))?.scheduled_deletion_date).toBe('');
+    expect(tagsOf(r, kid(1))).toEqual({ ...PROTECT, [AUDIT_TAG]: NOW.toISOString() });
+    expect(report).toMatchObject({ function: 'guard-key-deletion', trigger: 'cts', dryRun: false });
+    expect(report.actions).toEqual([
+      { kind: 'cancel-deletion', target: kid(1), status: 'applied', reason: 'protected: tag deletion-protection=true' },
+      { kind: 'audit-tag', target: kid(1), status: 'applied', reason: `${AUDIT_TAG}=${NOW.toISOString()}` },
+    ]);
+    expect(calls(r, 'csms.listSecrets')).toBe(0); // protected by its tag: no need to ask CSMS
+  });
+
+  it('re-enables the key afterwards when the policy says so', async () => {
+    const r = await start(fixture([key(kid(1), 'app/keep', { tags: PROTECT })]));
+    const event = await scheduleDeletion(r, kid(1));
+    const report = await invoke(r, event, { ...POLICY, WARDEN_REENABLE_CANCELLED: 'true' });
+    expect(stateOf(r, kid(1))).toBe('2');
+    expect(only(report, 'applied').map((a) => a.kind)).toEqual(['cancel-deletion', 'audit-tag', 'enable']);
+  });
+
+  it('leaves an unprotected key pending deletion and says why', async () => {
+    const r = await start(fixture([key(kid(1), 'app/bye', { tags: { 'deletion-protection': 'no' } })]));
+    const event = await scheduleDeletion(r, kid(1));
+
+    const report = await invoke(r, event);
+
+    expect(stateOf(r, kid(1))).toBe('4');
+    expect(report.actions).toEqual([
+      {
+        kind: 'cancel-deletion',
+        target: kid(1),
+        status: 'skipped',
+        reason: 'not protected: tag deletion-protection is "no", not "true"; alias app/bye matches none of prod-*, *-master; no CSMS secret uses it',
+      },
+    ]);
+    expect(calls(r, 'kms.cancelKeyDeletion')).toBe(0);
+  });
+
+  it('counts a key cancelled by someone else meanwhile as safe (KMS.1501), not failed', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    beforeCloudHandles(r.cloud, 'kms.cancelKeyDeletion', () => {
+      const k = r.cloud.state.keys.get(kid(1));
+      if (k) k.key_state = '3';
+    });
+
+    const report = await invoke(r, event);
+
+    expect(calls(r, 'kms.cancelKeyDeletion')).toBe(1);
+    expect(report.actions).toEqual([{ kind: 'cancel-deletion', target: kid(1), status: 'skipped', reason: 'no longer pending deletion' }]);
+    expect(report.counts.failed).toBe(0);
+    expect(tagsOf(r, kid(1))).toEqual({});
+  });
+
+  it('skips a key no longer pending by the time it is looked at, and one deleted since', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const client = clientFor(r);
+    await client.kms.cancelKeyDeletion({ key_id: kid(1) });
+    await client.close();
+
+    const cancelled = await invoke(r, event);
+    const gone = await invoke(r, { cts: { ...event.cts, resource_id: kid(99), request: { key_id: kid(99) } } });
+
+    expect(cancelled.actions).toEqual([{ kind: 'cancel-deletion', target: kid(1), status: 'skipped', reason: 'no longer pending deletion' }]);
+    expect(gone.actions).toEqual([{ kind: 'cancel-deletion', target: kid(99), status: 'skipped', reason: 'key no longer exists (KMS.0207)' }]);
+    expect(calls(r, 'kms.cancelKeyDeletion')).toBe(1); // only the test's own
+  });
+
+  it('never touches a default key', async () => {
+    const r = await start(defaultFixture());
+    const event = await scheduleDeletion(r, DEFAULT_IDS.keys.orders);
+    const report = await invoke(r, { cts: { ...event.cts, resource_id: DEFAULT_IDS.keys.csmsDefault } }, { WARDEN_PROTECT_ALIASES: '*' });
+    expect(report.actions).toEqual([
+      { kind: 'cancel-deletion', target: DEFAULT_IDS.keys.csmsDefault, status: 'skipped', reason: 'default key (alias */default): never touched' },
+    ]);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
+  });
+
+  it('reports a cancel the cloud keeps failing (500) as failed with the error code, and changes nothing', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    r.cloud.setFaults({ rate: { '500': 1 }, operations: ['kms.cancelKeyDeletion'] });
+
+    const report = await invoke(r, event);
+
+    expect(report.actions).toEqual([{ kind: 'cancel-deletion', target: kid(1), status: 'failed', reason: 'KMS.0101: KMS error.' }]);
+    expect(stateOf(r, kid(1))).toBe('4');
+    expect(tagsOf(r, kid(1))).toEqual({});
+  });
+
+  it('reports an audit tag the cloud refuses (400) as failed with the error code; the cancel stands', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    // Someone fills the key up to 10 tags between our look at its tags and our tag call.
+    beforeCloudHandles(r.cloud, 'kms.batchCreateKmsTags', () => {
+      const tags = r.cloud.state.keys.get(kid(1))?.tags;
+      for (const [k, v] of Object.entries(tenTags())) tags?.set(k, v);
+    });
+
+    const report = await invoke(r, event, { ...POLICY, WARDEN_REENABLE_CANCELLED: 'true' });
+
+    expect(forKey(report, kid(1))).toEqual([
+      'applied cancel-deletion: protected: alias prod-db matches prod-*',
+      'failed audit-tag: KMS.0409: Too many tags.',
+      'applied enable: WARDEN_REENABLE_CANCELLED',
+    ]);
+    expect(stateOf(r, kid(1))).toBe('2');
+  });
+
+  it('defers the key when the invocation is out of time', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const report = await invoke(r, event, POLICY, fgContext({ remainingMs: 1_000 }));
+    expect(report.actions).toEqual([{ kind: 'cancel-deletion', target: kid(1), status: 'deferred', reason: 'out of time: left for the next run' }]);
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+
+  it('ignores a trace of another operation, without calling the cloud', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const requestsBefore = r.cloud.stats.requests;
+    const result = (await handlerFor(r)({ cts: { ...event.cts, trace_name: 'createKey' } }, fgContext() as any)) as IgnoredResult;
+    expect(result).toMatchObject({ ignored: true, reason: 'trace createKey is not one of scheduleKeyDeletion' });
+    expect(r.cloud.stats.requests).toBe(requestsBefore);
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+});
+
+// ---- protection rules, through a TIMER sweep ----------------------------------------------------------
+
+describe('guard-key-deletion, TIMER sweep', () => {
+  const sweepFixture = () =>
+    fixture(
+      [
+        pending(kid(1), 'app/tagged', PROTECT),
+        pending(kid(2), 'TRUE-tagged', { 'deletion-protection': 'TRUE' }),
+        pending(kid(3), 'prod-db'),
+        pending(kid(4), 'billing-master'),
+        pending(kid(5), 'preprod-db'), // almost matches prod-*: globs are anchored
+        pending(kid(6), 'prod_db'), // almost matches prod-*
+        pending(kid(7), 'app/in-use'),
+        pending(kid(8), 'app/plain', { 'deletion-protection': 'yes', DELETION_PROTECTION: 'true' }),
+        key(kid(9), 'prod-enabled', { tags: PROTECT }), // protected but not pending: none of our business
+        key(kid(10), 'app/rsa-pending', { ...PENDING, key_spec: 'RSA_2048', key_usage: 'SIGN_VERIFY', tags: PROTECT }),
+      ],
+      [{ name: 'db-password', kms_key_id: kid(7) }, { name: 'unrelated', kms_key_id: kid(9) }],
+    );
+
+  const PROTECTED = [kid(1), kid(2), kid(3), kid(4), kid(7), kid(10)];
+  const UNPROTECTED = [kid(5), kid(6), kid(8)];
+
+  it('cancels every protected pending key by tag, alias or secret, and leaves the rest', async () => {
+    const r = await start(sweepFixture());
+
+    const report = await invoke(r, timerEvent());
+
+    for (const id of PROTECTED) expect(stateOf(r, id), id).toBe('3');
+    for (const id of PROTECTED) expect(tagsOf(r, id)[AUDIT_TAG], id).toBe(NOW.toISOString());
+    for (const id of UNPROTECTED) expect(stateOf(r, id), id).toBe('4');
+    expect(stateOf(r, kid(9))).toBe('2');
+
+    const because = (id: string) => report.actions.find((a) => a.target === id && a.kind === 'cancel-deletion')?.reason;
+    expect(because(kid(1))).toBe('protected: tag deletion-protection=true');
+    expect(because(kid(2))).toBe('protected: tag deletion-protection=TRUE');
+    expect(because(kid(3))).toBe('protected: alias prod-db matches prod-*');
+    expect(because(kid(4))).toBe('protected: alias billing-master matches *-master');
+    expect(because(kid(7))).toBe('protected: used by CSMS secret db-password');
+    expect(because(kid(5))).toBe('not protected: no deletion-protection tag; alias preprod-db matches none of prod-*, *-master; no CSMS secret uses it');
+    expect(because(kid(6))).toMatch(/^not protected: .*alias prod_db matches none of prod-\*, \*-master/);
+    expect(because(kid(8))).toMatch(/^not protected: tag deletion-protection is "yes", not "true"/);
+    expect(report.actions.some((a) => a.target === kid(9))).toBe(false);
+    expect(report.counts).toMatchObject({ applied: 12, skipped: 3, failed: 0, planned: 0 });
+
+    // One listing of pending keys, one of secrets for the whole run, and one tag read per pending key.
+    expect(calls(r, 'kms.listKeys')).toBe(1);
+    expect(calls(r, 'csms.listSecrets')).toBe(1);
+    expect(calls(r, 'kms.showKmsTags')).toBe(9);
+    expect(calls(r, 'kms.enableKey')).toBe(0);
+  });
+
+  it('is idempotent: a second sweep changes and plans nothing, and still reports the unprotected keys', async () => {
+    const r = await start(sweepFixture());
+    await invoke(r, timerEvent());
+    const before = r.cloud.state.resources();
+
+    const second = await invoke(r, timerEvent());
+
+    expect(second.counts).toMatchObject({ applied: 0, planned: 0, failed: 0, skipped: 3 });
+    expect(only(second, 'skipped').map((a) => a.target).sort()).toEqual(UNPROTECTED);
+    expect(r.cloud.state.resources()).toEqual(before);
+  });
+
+  it('dry run: plans the same and changes nothing', async () => {
+    const r = await start(sweepFixture());
+    const before = r.cloud.state.resources();
+
+    const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_DRY_RUN: 'true', WARDEN_REENABLE_CANCELLED: 'true' });
+
+    expect(report).toMatchObject({ dryRun: true, counts: { planned: 18, applied: 0, skipped: 3 } });
+    expect(forKey(report, kid(3))).toEqual([
+      'planned cancel-deletion: protected: alias prod-db matches prod-*',
+      `planned audit-tag: ${AUDIT_TAG}=${NOW.toISOString()}`,
+      'planned enable: WARDEN_REENABLE_CANCELLED',
+    ]);
+    expect(r.cloud.state.resources()).toEqual(before);
+    expect(calls(r, 'kms.cancelKeyDeletion') + calls(r, 'kms.batchCreateKmsTags') + calls(r, 'kms.enableKey')).toBe(0);
+  });
+
+  it('does not protect keys in use when the policy turns the check off, and then never lists secrets', async () => {
+    const r = await start(sweepFixture());
+    const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_PROTECT_IN_USE: 'false' });
+    expect(stateOf(r, kid(7))).toBe('4');
+    expect(forKey(report, kid(7))).toEqual([
+      'skipped cancel-deletion: not protected: no deletion-protection tag; alias app/in-use matches none of prod-*, *-master; in-use check off (WARDEN_PROTECT_IN_USE=false)',
+    ]);
+    expect(calls(r, 'csms.listSecrets')).toBe(0);
+  });
+
+  it('protects nothing by alias without globs, and reads the protect tag the policy names', async () => {
+    const r = await start(fixture([pending(kid(1), 'prod-db'), pending(kid(2), 'app/x', { keep: 'True' }), pending(kid(3), 'app/y', PROTECT)]));
+    const report = await invoke(r, timerEvent(), { WARDEN_PROTECT_TAG: 'keep' });
+    expect(stateOf(r, kid(1))).toBe('4');
+    expect(stateOf(r, kid(2))).toBe('3');
+    expect(stateOf(r, kid(3))).toBe('4');
+    expect(forKey(report, kid(1))[0]).toContain('no protected aliases configured');
+  });
+
+  it('leaves keys whose protection depends on CSMS alone when CSMS cannot be read, listing secrets once', async () => {
+    const r = await start(sweepFixture());
+    r.cloud.setFaults({ rate: { '500': 1 }, operations: ['csms.listSecrets'] });
+
+    const report = await invoke(r, timerEvent());
+
+    for (const id of [kid(5), kid(6), kid(7), kid(8)]) {
+      expect(stateOf(r, id)).toBe('4');
+      expect(forKey(report, id)).toEqual(['failed cancel-deletion: cannot tell whether a secret uses the key: CSMS.0001: An internal error occurred.']);
+    }
+    for (const id of [kid(1), kid(2), kid(3), kid(4), kid(10)]) expect(stateOf(r, id)).toBe('3');
+    expect(calls(r, 'csms.listSecrets')).toBe(3); // one listing, retried: HUAWEICLOUD_RETRY_ATTEMPTS=3
+  });
+
+  it('cancels a full key but skips its audit tag at the 10-tag limit; updates its own audit tag in place', async () => {
+    const full = { ...tenTags(), 'deletion-protection': 'true' };
+    delete (full as Record<string, string>)['t9'];
+    const audited = { ...full, [AUDIT_TAG]: '2020-01-01T00:00:00.000Z' };
+    delete (audited as Record<string, string>)['t8'];
+    const r = await start(fixture([pending(kid(1), 'app/full', full), pending(kid(2), 'app/audited', audited)]));
+
+    const report = await invoke(r, timerEvent());
+
+    expect(forKey(report, kid(1))).toEqual([
+      'applied cancel-deletion: protected: tag deletion-protection=true',
+      'skipped audit-tag: 10-tag limit: deletion-cancelled-at not added',
+    ]);
+    expect(stateOf(r, kid(1))).toBe('3');
+    expect(tagsOf(r, kid(1))).toEqual(full);
+    expect(tagsOf(r, kid(2))[AUDIT_TAG]).toBe(NOW.toISOString());
+    expect(Object.keys(tagsOf(r, kid(2)))).toHaveLength(10);
+  });
+
+  it('stops taking keys when out of time and defers the rest', async () => {
+    const r = await start(fixture([pending(kid(1), 'prod-a'), pending(kid(2), 'prod-b'), pending(kid(3), 'prod-c')]));
+    let checks = 0;
+    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (checks++ < 1 ? 60_000 : 1_000) };
+
+    const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_CONCURRENCY: '1' }, runningOut);
+
+    expect(report.actions.map((a) => `${a.status} ${a.kind} ${a.target}`)).toEqual([
+      `applied cancel-deletion ${kid(1)}`,
+      `applied audit-tag ${kid(1)}`,
+      `deferred cancel-deletion ${kid(2)}`,
+      'deferred sweep remaining keys',
+    ]);
+    expect(stateOf(r, kid(3))).toBe('4');
+  });
+
+  it('reports a listing the cloud refuses as failed', async () => {
+    const r = await start(sweepFixture());
+    r.cloud.setFaults({ rate: { '503': 1 }, operations: ['kms.listKeys'] });
+    const report = await invoke(r, timerEvent());
+    expect(report.actions).toEqual([{ kind: 'sweep', target: 'kms.listKeys', status: 'failed', reason: 'KMS.0104: KMS error.' }]);
+  });
+});
+
+// ---- APIG webhook ---------------------------------------------------------------------------------
+
+describe('guard-key-deletion, APIG webhook', () => {
+  it('acts on a signed trace and answers with the report', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const response = await handlerFor(r)(apigEvent(event), fgContext() as any);
+    expect(response).toMatchObject({ statusCode: 200 });
+    expect(apigBody(response)).toMatchObject({ trigger: 'apig', counts: { applied: 2 } });
+    expect(stateOf(r, kid(1))).toBe('3');
+  });
+
+  it('plans only with ?dryRun=true', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const response = await handlerFor(r)(apigEvent(event, { query: { dryRun: 'true' } }), fgContext() as any);
+    expect(apigBody(response)).toMatchObject({ dryRun: true, counts: { planned: 2, applied: 0 } });
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+
+  it.each([
+    ['unsigned', { signature: null }, 'missing_header'],
+    ['signed with another secret', { secret: 'some-other-secret-0123456789' }, 'signature_mismatch'],
+    ['with a malformed signature', { signature: 't=1' }, 'malformed_header'],
+  ] as const)('refuses a webhook %s with 401 and does nothing', async (_, options, code) => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const requestsBefore = r.cloud.stats.requests;
+
+    const response = await handlerFor(r)(apigEvent(event, options), fgContext() as any);
+
+    expect(response).toMatchObject({ statusCode: 401 });
+    expect(apigBody(response)).toMatchObject({ error: { code } });
+    expect(r.cloud.stats.requests).toBe(requestsBefore);
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+
+  it('answers a malformed trace with 400 naming the field', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const response = await handlerFor(r)(apigEvent({ cts: { ...event.cts, time: 'yesterday' } }), fgContext() as any);
+    expect(response).toMatchObject({ statusCode: 400 });
+    expect(apigBody(response).error.message).toContain('body.cts.time');
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+
+  it('ignores (202) a signed trace of another operation', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    const response = await handlerFor(r)(apigEvent({ cts: { ...event.cts, trace_name: 'cancelKeyDeletion' } }), fgContext() as any);
+    expect(response).toMatchObject({ statusCode: 202 });
+    expect(stateOf(r, kid(1))).toBe('4');
+  });
+
+  it('runs a sweep for a signed empty body', async () => {
+    const r = await start(fixture([pending(kid(1), 'prod-db'), pending(kid(2), 'app/x')]));
+    const response = await handlerFor(r)(apigEvent(undefined), fgContext() as any);
+    expect(apigBody(response)).toMatchObject({ trigger: 'apig', counts: { applied: 2, skipped: 1 } });
+    expect(stateOf(r, kid(1))).toBe('3');
+  });
+});
+
+// ---- sample events and the pure plan ------------------------------------------------------------------
+
+describe('guard-key-deletion, sample events', () => {
+  const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../events/guard-key-deletion/${name}`, import.meta.url), 'utf8'));
+  const protectTag = { WARDEN_PROTECT_TAG: 'protect' }; // the default fixture's retiring key carries protect=true
+
+  it('events/guard-key-deletion/cts.json saves the default fixture\'s retiring key', async () => {
+    const r = await start(defaultFixture());
+    const report = await invoke(r, sample('cts.json'), protectTag);
+    expect(report).toMatchObject({ trigger: 'cts', counts: { applied: 2 } });
+    expect(stateOf(r, DEFAULT_IDS.keys.retiring)).toBe('3');
+  });
+
+  it('events/guard-key-deletion/apig.json, once signed, does the same', async () => {
+    const r = await start(defaultFixture());
+    const event = sample('apig.json');
+    event.headers['x-warden-signature'] = signWebhook(event.body, WEBHOOK_SECRET);
+    const response = await handlerFor(r, protectTag)(event, fgContext() as any);
+    expect(apigBody(response)).toMatchObject({ trigger: 'apig', counts: { applied: 2 } });
+  });
+
+  it('events/guard-key-deletion/timer.json runs a sweep', async () => {
+    const r = await start(defaultFixture());
+    const report = await invoke(r, sample('timer.json'), protectTag);
+    expect(report).toMatchObject({ trigger: 'timer', counts: { applied: 2, failed: 0 } });
+  });
+
+  it('names the trace it handles', () => {
+    expect(definition.traceNames).toEqual(['scheduleKeyDeletion']);
+  });
+});
+
+describe('guard-key-deletion plan', () => {
+  const policy = { protectTag: 'deletion-protection', protectAliases: ['prod-*'], protectInUse: true, reenableCancelled: false };
+  const k = { key_id: kid(1), key_alias: 'app/k', key_state: '4', default_key_flag: '0' };
+
+  it('names every rule that protects a key', () => {
+    const reasons = protectionReasons(
+      { key: { ...k, key_alias: 'prod-x' }, tags: [{ key: 'deletion-protection', value: ' True ' }], inUse: { secret: 's1' } },
+      policy,
+    );
+    expect(reasons).toEqual(['tag deletion-protection= True ', 'alias prod-x matches prod-*', 'used by CSMS secret s1']);
+  });
+
+  it('does not read the protect tag key case-insensitively', () => {
+    expect(protectionReasons({ key: k, tags: [{ key: 'Deletion-Protection', value: 'true' }] }, policy)).toEqual([]);
+  });
+
+  it('skips keys that are not pending or are default keys, before anything else', () => {
+    expect(planGuard({ key: { ...k, key_state: '2' }, tags: [] }, policy, NOW)).toEqual({ kind: 'skip', reason: 'no longer pending deletion' });
+    expect(planGuard({ key: { ...k, key_alias: 'kms/default' }, tags: [] }, policy, NOW)).toMatchObject({ kind: 'skip' });
+    expect(planGuard({ key: { ...k, default_key_flag: '1', key_alias: 'prod-x' }, tags: [] }, policy, NOW)).toMatchObject({ kind: 'skip' });
+  });
+});
