@@ -118,14 +118,17 @@ function oneOf<T extends string>(values: readonly T[]) {
 // Tag rules (KMS): key 1–36 chars, value 0–43 chars, no ASCII control characters or * < > \ =
 const TAG_FORBIDDEN = /[\u0000-\u001f*<>\\=]/;
 
+/** Limits count Unicode characters (code points), as the API documents, not UTF-16 units. */
+const chars = (text: string): number => [...text].length;
+
 function tagKeyProblem(key: string): string | undefined {
-  if (key.length < 1 || key.length > 36) return `tag key ${quote(key)} must be 1–36 characters`;
+  if (key.trim() === '' || chars(key) > 36) return `tag key ${quote(key)} must be 1–36 characters, not all spaces`;
   if (TAG_FORBIDDEN.test(key)) return `tag key ${quote(key)} contains a forbidden character (control, * < > \\ =)`;
   return undefined;
 }
 
 function tagValueProblem(key: string, value: string): string | undefined {
-  if (value.length > 43) return `tag value for ${quote(key)} must be at most 43 characters`;
+  if (chars(value) > 43) return `tag value for ${quote(key)} must be at most 43 characters`;
   if (TAG_FORBIDDEN.test(value)) return `tag value for ${quote(key)} contains a forbidden character (control, * < > \\ =)`;
   return undefined;
 }

@@ -77,7 +77,7 @@ export function defaultFixture(): Fixture {
         key_alias: 'warden/retiring',
         key_description: 'protected key someone scheduled for deletion',
         key_state: '4',
-        tags: { protect: 'true' },
+        tags: { 'deletion-protection': 'true' },
         creation_date: String(created + 3 * day),
         scheduled_deletion_date: String(created + 40 * day),
       },

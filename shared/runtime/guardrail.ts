@@ -11,7 +11,7 @@ import { toApigResponse } from './apig-response.ts';
 import { runtimeContext, runtimeOf } from './context.ts';
 import type { RuntimeContext } from './context.ts';
 import { errorResponse } from './error-response.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, registerSecret } from './logger.ts';
 import type { Logger, LogSink } from './logger.ts';
 import { ignoredResult, ReportBuilder } from './report.ts';
 import type { FunctionReport, FunctionResult } from './report.ts';
@@ -159,7 +159,10 @@ function createCloud(
   env: Readonly<Record<string, string | undefined>>,
   current: () => RuntimeContext | undefined,
 ): HuaweiCloud {
-  if (env['HUAWEICLOUD_SDK_AK'] || env['HUAWEICLOUD_SDK_IAM_USER']) return HuaweiCloud.fromEnv(env);
+  if (env['HUAWEICLOUD_SDK_AK'] || env['HUAWEICLOUD_SDK_IAM_USER']) {
+    for (const name of ['HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'HUAWEICLOUD_SDK_IAM_PASSWORD']) registerSecret(env[name]);
+    return HuaweiCloud.fromEnv(env);
+  }
   const credentials: Credentials = {
     type: 'dynamic',
     resolve: () => {

@@ -464,7 +464,7 @@ describe('guard-key-deletion, APIG webhook', () => {
 
 describe('guard-key-deletion, sample events', () => {
   const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../events/guard-key-deletion/${name}`, import.meta.url), 'utf8'));
-  const protectTag = { WARDEN_PROTECT_TAG: 'protect' }; // the default fixture's retiring key carries protect=true
+  const protectTag = {}; // the default fixture's retiring key carries deletion-protection=true, the default protect tag
 
   it('events/guard-key-deletion/cts.json saves the default fixture\'s retiring key', async () => {
     const r = await start(defaultFixture());

@@ -258,7 +258,7 @@ describe('ListKmsByTags', () => {
     expect(resource.tags).toEqual([{ key: 'owner', value: 'alice' }, { key: 'env', value: 'prod' }]);
     expect(resource.resource_detail).toMatchObject({ key_id: ids.appData, key_state: 2, default_key_flag: 0 });
     expect((await byTags({ action: 'filter', tags: [{ key: 'owner', values: ['bob'] }] })).body.total_count).toBe(0);
-    expect((await byTags({ action: 'filter', tags: [{ key: 'protect', values: [] }] })).body.resources[0].resource_id).toBe(ids.retiring);
+    expect((await byTags({ action: 'filter', tags: [{ key: 'deletion-protection', values: [] }] })).body.resources[0].resource_id).toBe(ids.retiring);
   });
 
   it('counts, and pages with limit/offset strings', async () => {
