@@ -466,12 +466,13 @@ describe('tag-new-keys, TIMER sweep', () => {
     expect(calls(r, 'kms.showKmsTags')).toBe(2);
   });
 
-  it('reports a policy tag key that is blank once made valid once per sweep, and adds the others', async () => {
+  it('refuses a blank policy tag key at cold start, naming the variable, and touches nothing', async () => {
     const r = await start(fixture([key(kid(30), 'a/1'), key(kid(31), 'a/2')]));
-    const report = await invoke(r, timerEvent(), { WARDEN_KEY_TAGS: '{"   ":"x","team":"platform"}' });
-    expect(only(report, 'skipped')).toEqual([{ kind: 'tag', target: 'policy', status: 'skipped', reason: 'tag key "   " is empty once made valid' }]);
-    expect(tagsOf(r, kid(30))).toEqual({ team: 'platform' });
-    expect(tagsOf(r, kid(31))).toEqual({ team: 'platform' });
+    await expect(invoke(r, timerEvent(), { WARDEN_KEY_TAGS: '{"   ":"x","team":"platform"}' })).rejects.toThrow(
+      /WARDEN_KEY_TAGS: tag key "   " must be 1–36 characters, not all spaces/,
+    );
+    expect(tagsOf(r, kid(30))).toEqual({});
+    expect(r.cloud.stats.requests).toBe(0);
   });
 
   it('does nothing, and calls nothing, without policy tags', async () => {

@@ -124,7 +124,8 @@ describe('loadPolicy errors', () => {
     ['WARDEN_KEY_TAGS', '{owner: x}', 'expected a JSON object of tag key → string value, got "{owner: x}"'],
     ['WARDEN_KEY_TAGS', '{"owner":1}', 'tag value for "owner" must be a string, got number'],
     ['WARDEN_KEY_TAGS', '{"a=b":"x"}', 'tag key "a=b" contains a forbidden character (control, * < > \\ =)'],
-    ['WARDEN_KEY_TAGS', `{"${'k'.repeat(37)}":"x"}`, `tag key "${'k'.repeat(37)}" must be 1–36 characters`],
+    ['WARDEN_KEY_TAGS', '{"  ":"x"}', 'tag key "  " must be 1–36 characters, not all spaces'],
+    ['WARDEN_KEY_TAGS', `{"${'k'.repeat(37)}":"x"}`, `tag key "${'k'.repeat(37)}" must be 1–36 characters, not all spaces`],
     ['WARDEN_KEY_TAGS', `{"k":"${'v'.repeat(44)}"}`, 'tag value for "k" must be at most 43 characters'],
     ['WARDEN_KEY_TAGS', '{"k":{"nested":"x"}}', 'expected a JSON object of tag key → string value, got "{\\"k\\":{\\"nested\\":\\"x\\"}}"'],
     ['WARDEN_KEY_TAGS', '{"__proto__":"x"}', 'expected a JSON object of tag key → string value, got "{\\"__proto__\\":\\"x\\"}"'],
@@ -224,5 +225,12 @@ describe('globs', () => {
   it('does not blow up on pathological patterns', () => {
     const glob = `${'*a'.repeat(20)}*b`;
     expect(matchesGlob('a'.repeat(5000), glob)).toBe(false);
+  });
+});
+
+describe('tag limits count characters', () => {
+  it('accepts 43 emoji as a tag value (86 UTF-16 units) and refuses 44', () => {
+    expect(loadPolicy({ env: { WARDEN_KEY_TAGS: JSON.stringify({ mood: '😀'.repeat(43) }) } }).keyTags['mood']).toBe('😀'.repeat(43));
+    expect(() => loadPolicy({ env: { WARDEN_KEY_TAGS: JSON.stringify({ mood: '😀'.repeat(44) }) } })).toThrow(/at most 43 characters/);
   });
 });
