@@ -1,7 +1,22 @@
 import { z } from 'zod';
 
 /** Failures the local cloud injects into API calls (never into `/__admin`). */
-export type FaultKind = '429' | '500' | '502' | '503' | '504' | 'reset';
+export type TransportFaultKind = '429' | '500' | '502' | '503' | '504' | 'reset';
+
+/**
+ * Hostile answers: what a broken gateway or a changed API might send back.
+ * - `malformed-json`: 200 with a body that is not JSON (cut off mid-object);
+ * - `error-200`: 200 carrying an error body `{"error":{"error_code","error_msg"}}`;
+ * - `empty-200`: 200 with `{}` (every field missing);
+ * - `odd-4xx`: 400 with an HTML body, no error code;
+ * - `missing-fields`: the real answer, with every object below the top level emptied (`keys: [{}, {}]`);
+ * - `unexpected-state`: the real answer, with every `key_state` / `state` / `status` set to a value no
+ *   document lists ("99" / "UNKNOWN").
+ * The last two rewrite the real answer, so the call is always handled (whatever `when` says).
+ */
+export type HostileKind = 'malformed-json' | 'error-200' | 'empty-200' | 'odd-4xx' | 'missing-fields' | 'unexpected-state';
+export type FaultKind = TransportFaultKind | HostileKind;
+export const HOSTILE_KINDS: readonly HostileKind[] = ['malformed-json', 'error-200', 'empty-200', 'odd-4xx', 'missing-fields', 'unexpected-state'];
 
 export interface FaultConfig {
   /** Added to every matching call before it is handled. */
@@ -26,7 +41,7 @@ export interface FaultDecision {
   readonly phase: 'before' | 'after';
 }
 
-const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', '504', 'reset'];
+const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', '504', 'reset', ...HOSTILE_KINDS];
 const probability = z.number().min(0).max(1);
 
 export const faultConfigSchema: z.ZodType<FaultConfig> = z
@@ -41,6 +56,12 @@ export const faultConfigSchema: z.ZodType<FaultConfig> = z
         '503': probability.optional(),
         '504': probability.optional(),
         reset: probability.optional(),
+        'malformed-json': probability.optional(),
+        'error-200': probability.optional(),
+        'empty-200': probability.optional(),
+        'odd-4xx': probability.optional(),
+        'missing-fields': probability.optional(),
+        'unexpected-state': probability.optional(),
       })
       .strict()
       .optional(),
@@ -60,6 +81,15 @@ export function parseFaultConfig(value: unknown): FaultConfig | undefined {
   return parsed.data;
 }
 
+export function isHostile(kind: FaultKind): kind is HostileKind {
+  return (HOSTILE_KINDS as readonly string[]).includes(kind);
+}
+
+/** Hostile kinds that rewrite the real answer (the call is handled first). */
+export function rewritesAnswer(kind: FaultKind): boolean {
+  return kind === 'missing-fields' || kind === 'unexpected-state';
+}
+
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; returns numbers in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
@@ -76,6 +106,8 @@ export class FaultInjector {
   private current: FaultConfig | undefined;
   private operations: ReadonlySet<string> | undefined;
   private random: () => number = Math.random;
+  /** Faults injected so far, in total and by kind (kept across `set`). */
+  readonly injected: { total: number; byKind: Partial<Record<FaultKind, number>> } = { total: 0, byKind: {} };
 
   constructor(config?: FaultConfig) {
     this.set(config);
@@ -109,7 +141,11 @@ export class FaultInjector {
     let threshold = 0;
     for (const kind of KINDS) {
       threshold += rate[kind] ?? 0;
-      if (draw < threshold) return { kind, phase: this.phase() };
+      if (draw < threshold) {
+        this.injected.total++;
+        this.injected.byKind[kind] = (this.injected.byKind[kind] ?? 0) + 1;
+        return { kind, phase: this.phase() };
+      }
     }
     return undefined;
   }

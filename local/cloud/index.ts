@@ -5,7 +5,7 @@ import { Identities } from './auth.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
-import type { FaultConfig } from './faults.ts';
+import type { FaultConfig, FaultKind } from './faults.ts';
 import { defaultFixture } from './default-fixture.ts';
 import { parseFixture } from './fixture.ts';
 import type { Fixture } from './fixture.ts';
@@ -24,7 +24,8 @@ import type { CtsTrace, TraceListener } from './traces.ts';
 export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
 export { loadFixture, parseFixture } from './fixture.ts';
 export type * from './fixture.ts';
-export type { FaultConfig, FaultKind } from './faults.ts';
+export type { FaultConfig, FaultKind, HostileKind, TransportFaultKind } from './faults.ts';
+export { HOSTILE_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
 export type { CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
@@ -70,6 +71,8 @@ export interface LocalCloud {
   reset(fixture?: Fixture): void;
   /** API calls received (admin excluded), by operation name such as `kms.listKeys`. */
   readonly stats: { requests: number; byOperation: Record<string, number> };
+  /** Faults injected since the start (or the last reset), in total and by kind. */
+  readonly faultStats: { readonly total: number; readonly byKind: Partial<Record<FaultKind, number>> };
   close(): Promise<void>;
 }
 
@@ -122,6 +125,10 @@ class Cloud implements LocalCloud {
     return this.address.port;
   }
 
+  get faultStats(): { readonly total: number; readonly byKind: Partial<Record<FaultKind, number>> } {
+    return this.faults.injected;
+  }
+
   get identity(): DemoIdentity {
     const user = this.fixture.users[0] as Fixture['users'][number];
     return {
@@ -164,6 +171,8 @@ class Cloud implements LocalCloud {
     this.identities.load(next);
     this.stats.requests = 0;
     for (const operation of Object.keys(this.stats.byOperation)) delete this.stats.byOperation[operation];
+    this.faults.injected.total = 0;
+    for (const kind of Object.keys(this.faults.injected.byKind) as FaultKind[]) delete this.faults.injected.byKind[kind];
   }
 
   close(): Promise<void> {

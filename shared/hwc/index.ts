@@ -35,6 +35,7 @@ export const ENV = {
   region: 'HUAWEICLOUD_REGION',
   projectId: SDK_ENV.projectId,
   retryAttempts: 'HUAWEICLOUD_RETRY_ATTEMPTS',
+  retryBaseDelayMs: 'HUAWEICLOUD_RETRY_BASE_DELAY_MS',
 } as const;
 
 const USER_AGENT = 'hwc-warden/0.1.0';
@@ -88,14 +89,19 @@ export class HuaweiCloud {
   /**
    * A client configured from the environment: `HUAWEICLOUD_REGION` and `HUAWEICLOUD_SDK_PROJECT_ID` (required),
    * credentials as `credentialsFromEnv` reads them, `HUAWEICLOUD_ENDPOINT_URL[_<SERVICE>]`, and
-   * `HUAWEICLOUD_RETRY_ATTEMPTS`. `overrides` win over the environment.
+   * `HUAWEICLOUD_RETRY_ATTEMPTS`, `HUAWEICLOUD_RETRY_BASE_DELAY_MS`. `overrides` win over the environment.
    */
   static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env, overrides: HuaweiCloudOverrides = {}): HuaweiCloud {
     const region = overrides.region ?? required(env, ENV.region, 'the region, e.g. cn-north-4');
     const projectId = overrides.projectId ?? required(env, ENV.projectId, 'the project id of that region');
     const credentials = overrides.credentials ?? credentialsFromEnv(env);
     const attempts = env[ENV.retryAttempts];
-    const retry = attempts ? { attempts: wholeNumber(ENV.retryAttempts, attempts), ...overrides.retry } : overrides.retry;
+    const baseDelay = env[ENV.retryBaseDelayMs];
+    const fromEnv = {
+      ...(attempts ? { attempts: wholeNumber(ENV.retryAttempts, attempts) } : {}),
+      ...(baseDelay ? { baseDelayMs: wholeNumber(ENV.retryBaseDelayMs, baseDelay, 0) } : {}),
+    };
+    const retry = attempts || baseDelay ? { ...fromEnv, ...overrides.retry } : overrides.retry;
     return new HuaweiCloud({ ...overrides, region, projectId, credentials, retry, env });
   }
 
@@ -111,9 +117,9 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
   return value;
 }
 
-function wholeNumber(name: string, value: string): number {
+function wholeNumber(name: string, value: string, min = 1): number {
   const parsed = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || parsed < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value.trim()) || parsed < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
   return parsed;
 }
 

@@ -5,7 +5,7 @@ import { loadPolicy } from '../policy.ts';
 import type { Policy } from '../policy.ts';
 import { classifyTrigger, parseWebhookTrace } from '../triggers/parse.ts';
 import type { TriggerKind } from '../triggers/parse.ts';
-import { decodeApigBody } from '../triggers/envelopes/apig.ts';
+import { decodeApigBody, readApigJson, RequestBodyError } from '../triggers/envelopes/apig.ts';
 import type { CtsTrace } from '../triggers/schemas/cts.ts';
 import { toApigResponse } from './apig-response.ts';
 import { runtimeContext, runtimeOf } from './context.ts';
@@ -15,7 +15,7 @@ import { createLogger, registerSecret } from './logger.ts';
 import type { Logger, LogSink } from './logger.ts';
 import { ignoredResult, ReportBuilder } from './report.ts';
 import type { FunctionReport, FunctionResult } from './report.ts';
-import { verifyApigWebhook } from './webhook-auth.ts';
+import { ReplayGuard, verifyApigWebhook } from './webhook-auth.ts';
 
 /**
  * What every guardrail shares: policy loaded once, the trigger parsed and authenticated, a Huawei Cloud
@@ -68,6 +68,8 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
   let policy: Policy | undefined;
   let cloud: HuaweiCloud | undefined;
   let currentContext: RuntimeContext | undefined;
+  // Per function instance: a signed webhook is accepted once within its tolerance window.
+  const replayGuard = new ReplayGuard();
 
   const handle = async (event: unknown, context: unknown): Promise<unknown> => {
     const runtime = runtimeOf(context);
@@ -76,7 +78,7 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     const log = baseLog.child({ requestId: runtime.requestId });
 
     const trigger = classifyTrigger(event);
-    const work = toWork(trigger, event, policy, definition);
+    const work = toWork(trigger, event, policy, definition, replayGuard);
     if ('ignored' in work) {
       log.info('event ignored', { reason: work.ignored });
       const result = ignoredResult(definition.name, trigger.kind, work.ignored);
@@ -115,6 +117,7 @@ function toWork(
   event: unknown,
   policy: Policy,
   definition: GuardrailDefinition,
+  replayGuard: ReplayGuard,
 ): Work | { ignored: string } {
   switch (trigger.kind) {
     case 'timer':
@@ -126,10 +129,17 @@ function toWork(
       verifyApigWebhook(event, {
         mode: policy.webhookAuth,
         ...(policy.webhookSecret ? { secret: policy.webhookSecret } : {}),
+        replayGuard,
         ...limits,
       });
       // An empty body asks for a sweep (a manual run); a body is a CTS trace to act on.
-      if (decodeApigBody(trigger.event, limits).length === 0 || definition.traceNames.length === 0) {
+      if (decodeApigBody(trigger.event, limits).length === 0) return { kind: 'sweep', via: 'apig' };
+      if (definition.traceNames.length === 0) {
+        // Sweep-only functions take no input: an empty body or `{}`. Anything else is refused, not ignored.
+        const body = readApigJson(trigger.event, limits);
+        if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) {
+          throw new RequestBodyError('unexpected_body', `${definition.name} takes no request body: send an empty body or {} to run a sweep`);
+        }
         return { kind: 'sweep', via: 'apig' };
       }
       return traceWork(parseWebhookTrace(event, limits), 'apig', definition);

@@ -8,7 +8,15 @@ import type { ApigEvent } from '../schemas/apig.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 262_144;
 
-export type RequestBodyErrorCode = 'body_too_large' | 'invalid_base64' | 'invalid_encoding' | 'empty_body' | 'invalid_json' | 'forbidden_key' | 'too_deep';
+export type RequestBodyErrorCode =
+  | 'body_too_large'
+  | 'invalid_base64'
+  | 'invalid_encoding'
+  | 'empty_body'
+  | 'invalid_json'
+  | 'forbidden_key'
+  | 'too_deep'
+  | 'unexpected_body';
 
 /** A request body the function refuses; `statusCode` is 413 for too large, 400 otherwise. */
 export class RequestBodyError extends Error {
