@@ -7,7 +7,8 @@ import { handleAdmin } from './admin.ts';
 import type { AdminControl } from './admin.ts';
 import { ApiError, forbiddenProject, injectedFault, invalidBody, renderError } from './errors.ts';
 import type { ErrorStyle } from './errors.ts';
-import type { FaultDecision, FaultInjector } from './faults.ts';
+import { isHostile, rewritesAnswer } from './faults.ts';
+import type { FaultDecision, FaultInjector, HostileKind } from './faults.ts';
 import { Router } from './router.ts';
 import type { CloudState } from './state.ts';
 import type { CtsTrace, TraceBus } from './traces.ts';
@@ -93,7 +94,7 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
     const latency = runtime.faults.latencyFor(route.operation);
     if (latency > 0) await sleep(latency);
     fault = runtime.faults.decide(route.operation);
-    if (fault?.phase === 'before') {
+    if (fault?.phase === 'before' && !rewritesAnswer(fault.kind)) {
       injectFault(runtime, res, requestId, route.style, fault);
       return;
     }
@@ -115,6 +116,11 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
       return;
     }
     sendError(res, requestId, error, route.style);
+    return;
+  }
+  if (fault && rewritesAnswer(fault.kind)) {
+    const rewritten = result.status >= 200 && result.status < 300 ? rewriteAnswer(fault.kind, result.body) : result.body;
+    send(res, requestId, result.status, rewritten, result.headers);
     return;
   }
   if (fault) {
@@ -207,12 +213,51 @@ function traceOf(route: Route, call: Call, caller: Caller, projectId: string, re
 }
 
 function injectFault(runtime: CloudRuntime, res: ServerResponse, requestId: string, style: ErrorStyle, fault: FaultDecision): void {
+  if (isHostile(fault.kind)) {
+    sendHostile(res, requestId, fault.kind);
+    return;
+  }
   if (fault.kind === 'reset') {
     res.socket?.destroy();
     res.destroy();
     return;
   }
   sendError(res, requestId, injectedFault(style, Number(fault.kind), runtime.faults.retryAfterSeconds), style);
+}
+
+function sendHostile(res: ServerResponse, requestId: string, kind: HostileKind): void {
+  const raw = (status: number, type: string, text: string) => {
+    res.writeHead(status, { 'X-Request-Id': requestId, 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  switch (kind) {
+    case 'malformed-json':
+      return raw(200, JSON_TYPE, '{"keys":[{"key_id":"0d0466b0-e727-4d9c-b35d-f84bb474a37f","key_state":');
+    case 'odd-4xx':
+      return raw(400, 'text/html', '<html><body><h1>400 Bad Request</h1></body></html>');
+    case 'error-200':
+      return send(res, requestId, 200, { error: { error_code: 'APIGW.0308', error_msg: 'injected: an error answered with 200' } });
+    default:
+      return send(res, requestId, 200, {});
+  }
+}
+
+const ODD_STATES: Readonly<Record<string, string>> = { key_state: '99', state: 'UNKNOWN', status: 'UNKNOWN' };
+
+/** `missing-fields`: top-level fields kept, every object below them emptied. `unexpected-state`: states no document lists. */
+function rewriteAnswer(kind: FaultDecision['kind'], body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  if (kind === 'missing-fields') {
+    const empty = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(empty) : typeof value === 'object' && value !== null ? {} : value;
+    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, empty(value)]));
+  }
+  const odd = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(odd);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, Object.hasOwn(ODD_STATES, key) ? ODD_STATES[key] : odd(item)]));
+  };
+  return odd(body);
 }
 
 function parseJson(body: Buffer, style: ErrorStyle): unknown {
