@@ -1,0 +1,108 @@
+/**
+ * Sweeps at scale: the local cloud (its own process) holds 50,000 keys and answers every API call after 20 ms;
+ * each function's TIMER sweep runs in another process. Per sweep: wall time against the minimum
+ * (calls × latency / concurrency), calls against the minimum the data needs (see BENCHMARKS.md for the
+ * derivation), and the sweep process's peak RSS against 150 MB.
+ */
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { startChild } from './lib/child.ts';
+import { SCENARIO } from './lib/sweep-cloud.ts';
+import { rounds } from './lib/stats.ts';
+import type { Figure } from './lib/stats.ts';
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
+const CONCURRENCY = Number(process.env.WARDEN_CONCURRENCY ?? 8);
+const PAGE = 1000;
+
+interface Stats {
+  requests: number;
+  byOperation: Record<string, number>;
+}
+
+/** The fewest calls each sweep can make on this data (derivation in BENCHMARKS.md). */
+function minimumCalls(name: string): { design: number; absolute: number } {
+  const { keys, untaggedEvery, pendingEvery } = SCENARIO;
+  const untagged = Math.ceil(keys / untaggedEvery);
+  const tagged = keys - untagged;
+  const pending = Math.floor(keys / pendingEvery);
+  const protectedKeys = Math.ceil(pending / 2);
+  if (name === 'tag-new-keys') {
+    return {
+      // ListKmsByTags for the keys already tagged + ListKeys for all + per untagged key ShowKmsTags and BatchCreateKmsTags.
+      design: Math.ceil(tagged / PAGE) + Math.ceil(keys / PAGE) + 2 * untagged,
+      // Every key with its tags and details from an unfiltered ListKmsByTags, then one BatchCreateKmsTags per untagged key.
+      absolute: Math.ceil(keys / PAGE) + untagged,
+    };
+  }
+  return {
+    // ListKeys(state 4) + per pending key ShowKmsTags + per protected key CancelKeyDeletion and the audit tag.
+    design: Math.ceil(pending / PAGE) + pending + 2 * protectedKeys,
+    // The protected keys' tags from one filtered ListKmsByTags instead of a ShowKmsTags per pending key.
+    absolute: Math.ceil(pending / PAGE) + Math.ceil(protectedKeys / PAGE) + 2 * protectedKeys,
+  };
+}
+
+async function ask<T>(lines: AsyncIterator<string>, send: () => void): Promise<T> {
+  send();
+  const next = await lines.next();
+  return JSON.parse(next.value as string) as T;
+}
+
+function sweep(name: string, url: string, identity: unknown): Promise<{ ms: number; rss: number; counts: Record<string, number> }> {
+  const script = fileURLToPath(new URL('./lib/sweep-run.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, name, url, JSON.stringify(identity), String(CONCURRENCY)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name} sweep exited with ${code}: ${out}`))));
+  });
+}
+
+export async function run(): Promise<Figure[]> {
+  const cloud = await startChild<{ url: string; identity: unknown }>(fileURLToPath(new URL('./lib/sweep-cloud.ts', import.meta.url)), [String(LATENCY_MS)]);
+  const lines = createInterface({ input: cloud.child.stdout! })[Symbol.asyncIterator]();
+  const command = (line: string) => () => cloud.child.stdin!.write(`${line}\n`);
+  const figures: Figure[] = [];
+  try {
+    for (const name of ['tag-new-keys', 'guard-key-deletion']) {
+      const time: number[] = [];
+      const callsDesign: number[] = [];
+      const callsAbsolute: number[] = [];
+      const rss: number[] = [];
+      const min = minimumCalls(name);
+      for (let r = 0; r < rounds(3); r++) {
+        await ask(lines, command('reset'));
+        const before = (await ask<{ stats: Stats }>(lines, command('stats'))).stats.requests;
+        const result = await sweep(name, cloud.info.url, cloud.info.identity);
+        const after = await ask<{ stats: Stats; rss: number }>(lines, command('stats'));
+        const calls = after.stats.requests - before;
+        time.push(result.ms / ((calls * LATENCY_MS) / CONCURRENCY));
+        callsDesign.push(calls / min.design);
+        callsAbsolute.push(calls / min.absolute);
+        rss.push(result.rss / 1024 / 150);
+        if (process.env.BENCH_VERBOSE) {
+          console.error(`${name}: ${calls} calls in ${(result.ms / 1000).toFixed(1)} s, sweep RSS ${(result.rss / 1024).toFixed(0)} MB, cloud RSS ${(after.rss / 1024).toFixed(0)} MB, report ${JSON.stringify(result.counts)}, by operation ${JSON.stringify(after.stats.byOperation)}`);
+        }
+      }
+      figures.push(
+        { name: `sweep ${name}: time / (calls × ${LATENCY_MS} ms / ${CONCURRENCY})`, values: time, goal: { op: '<=', value: 1.15 }, note: `${SCENARIO.keys} keys` },
+        { name: `sweep ${name}: calls / minimum of the design`, values: callsDesign, goal: { op: '<=', value: 1.05 }, note: `minimum ${min.design}` },
+        { name: `sweep ${name}: calls / absolute minimum`, values: callsAbsolute, note: `minimum ${min.absolute} (unfiltered ListKmsByTags; see BENCHMARKS.md)` },
+        { name: `sweep ${name}: peak RSS / 150 MB`, values: rss, goal: { op: '<=', value: 1.0 }, note: 'sweep process, max RSS' },
+      );
+    }
+  } finally {
+    await cloud.stop();
+  }
+  return figures;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { table } = await import('./lib/stats.ts');
+  console.log(table(await run()));
+  process.exit(0);
+}
