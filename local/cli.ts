@@ -2,10 +2,14 @@ import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { buildFunctions } from './build.ts';
 import { loadFixture, startCloud } from './cloud/index.ts';
+import { start } from './host/index.ts';
 
 const USAGE = `usage: warden <command> [options]
 
 commands:
+  start [--port N] [--cloud-port N] [--seed fixture.json] [--time-scale X] [--verbose]
+                                           run serverless.yml's functions with their triggers against the local
+                                           cloud, seeded with demo data; status page on :3000 (what npm start runs)
   cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
   build                                    bundle each function into dist/<function>/index.js and a zip
 `;
@@ -15,6 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'start':
+        return await start(rest);
       case 'cloud':
         return await cloud(rest);
       case 'build':

@@ -1,0 +1,175 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadFixture, startCloud } from '../cloud/index.ts';
+import type { Fixture, LocalCloud } from '../cloud/index.ts';
+import { demoFixture } from './demo-fixture.ts';
+import { startHost } from './host.ts';
+import type { Host } from './host.ts';
+import { liveLog } from './live-log.ts';
+import { describeSchedule } from './schedule.ts';
+import { labelOf } from './status.ts';
+
+/**
+ * `warden start`: the local cloud seeded with the demo data, every function of serverless.yml hosted with its
+ * triggers, a banner saying how to call both, then the live log until Ctrl-C.
+ */
+
+export interface StartIo {
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The package root: serverless.yml and functions/ are found here whatever the working directory. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export async function start(argv: readonly string[], io: StartIo = process): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      'cloud-port': { type: 'string' },
+      seed: { type: 'string' },
+      'time-scale': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const port = portOf(values.port ?? io.env['PORT'] ?? '3000', values.port !== undefined ? '--port' : 'PORT');
+  const cloudPort = portOf(values['cloud-port'] ?? io.env['WARDEN_CLOUD_PORT'] ?? '4000', values['cloud-port'] !== undefined ? '--cloud-port' : 'WARDEN_CLOUD_PORT');
+  if (port !== 0 && port === cloudPort) throw new Error(`the host and the local cloud need different ports (both ${port}): use --port or --cloud-port`);
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`--time-scale must be a positive number, got ${JSON.stringify(values['time-scale'])}`);
+  const fixture: Fixture = values.seed === undefined ? demoFixture() : loadFixture(values.seed);
+  // Listening from the start: a Ctrl-C while starting (or right after the banner) still stops cleanly.
+  const signal = waitForSignal();
+
+  const cloud = await listening(startCloud({ port: cloudPort, host: '127.0.0.1', fixture }), cloudPort, 'the local cloud', '--cloud-port N or WARDEN_CLOUD_PORT=N');
+  let host: Host;
+  try {
+    host = await listening(
+      startHost({
+        cloud,
+        root: PACKAGE_ROOT,
+        port,
+        userEnv: io.env,
+        timeScale,
+        ...(values.verbose ? { functionLog: (line: string) => void io.stderr.write(`${line}\n`) } : {}),
+      }),
+      port,
+      'the host',
+      '--port N or PORT=N',
+    );
+  } catch (error) {
+    await cloud.close();
+    throw error;
+  }
+
+  const color = io.stdout.isTTY === true && !io.env['NO_COLOR'];
+  const unsubscribe = host.onEvent(
+    liveLog({
+      write: (text) => void io.stdout.write(text),
+      color,
+      nameWidth: Math.max(...host.functions.map((fn) => fn.name.length)),
+      label: (target) => labelOf(cloud, target),
+    }),
+  );
+  io.stdout.write(banner(host, cloud, fixture, values.seed, color));
+
+  await signal;
+  io.stdout.write('\nstopping: timers cleared, waiting for running invocations…\n');
+  unsubscribe();
+  await host.close();
+  await cloud.close();
+  io.stdout.write('stopped.\n');
+  return 0;
+}
+
+function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | undefined, color: boolean): string {
+  const bold = (text: string) => (color ? `\u001b[1m${text}\u001b[0m` : text);
+  const dim = (text: string) => (color ? `\u001b[2m${text}\u001b[0m` : text);
+  const { identity } = cloud;
+  const width = Math.max(...host.functions.map((fn) => fn.name.length)) + 2;
+  const data = seed
+    ? `seeded from ${seed}`
+    : `demo data: ${fixture.keys?.length ?? 0} keys, ${fixture.secrets?.length ?? 0} secrets, ${fixture.events?.length ?? 0} events, ${fixture.servers?.length ?? 0} servers`;
+
+  const functions = host.functions.map((fn) => {
+    const triggers: string[] = [];
+    for (const trigger of fn.triggers) {
+      if (trigger.triggerTypeCode === 'CTS') triggers.push(`CTS ${trigger.eventData.operations.join(', ')}`);
+      if (trigger.triggerTypeCode === 'APIG') triggers.push(`${trigger.eventData.reqMethod} ${trigger.eventData.path}`);
+    }
+    for (const job of host.timers) if (job.fn === fn) triggers.push(`TIMER ${describeSchedule(job.schedule)}`);
+    return `  ${fn.name.padEnd(width)}${triggers.join(dim(' · '))}`;
+  });
+
+  const route = host.routes.find((r) => r.method === 'POST' || r.method === 'ANY') ?? host.routes[0];
+  const webhook =
+    host.webhookSecretSource === 'generated'
+      ? [`  export WARDEN_WEBHOOK_SECRET=${host.webhookSecret}   ${dim('# generated for this run')}`]
+      : [`  ${dim(`# the webhook secret is WARDEN_WEBHOOK_SECRET from your environment`)}`];
+  const curl = route
+    ? [
+        ...webhook,
+        `  t=$(date +%s); body=''`,
+        `  sig=$(printf '%s' "$t.$body" | openssl dgst -sha256 -hmac "$WARDEN_WEBHOOK_SECRET" | sed 's/^.*= //')`,
+        `  curl -s -X POST '${host.url}${route.path}' -H "X-Warden-Signature: t=$t,v1=$sig" --data "$body"`,
+        `  ${dim('# an empty body asks for a sweep, a CTS trace for one resource; add ?dryRun=true to only plan')}`,
+      ]
+    : [];
+
+  return [
+    '',
+    `${bold('hwc-warden')} runs serverless.yml's functions locally, against an embedded Huawei Cloud.`,
+    '',
+    `  status page   ${bold(`${host.url}/`)}`,
+    `  local cloud   ${cloud.url}   ${dim(`(KMS, CSMS, CSBS, SMN, IAM; ${data})`)}`,
+    '',
+    bold('functions'),
+    ...functions,
+    '',
+    `${bold('the local cloud')} ${dim('(demo credentials: they open nothing but this local cloud)')}`,
+    `  export HUAWEICLOUD_ENDPOINT_URL=${cloud.url} HUAWEICLOUD_REGION=${identity.region} HUAWEICLOUD_SDK_PROJECT_ID=${identity.projectId}`,
+    `  export HUAWEICLOUD_SDK_AK=${identity.ak} HUAWEICLOUD_SDK_SK=${identity.sk}`,
+    `  ${dim('# creating a key or scheduling its deletion there fires the CTS triggers above')}`,
+    '',
+    ...(curl.length ? [`${bold('webhooks')} ${dim('(signed: X-Warden-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">)')}`, ...curl, ''] : []),
+    `${bold('live log')} ${dim('(Ctrl-C stops)')}`,
+    '',
+  ].join('\n');
+}
+
+/** Waits for the server to listen; a busy port becomes an error naming it and how to choose another. */
+async function listening<T>(starting: Promise<T>, port: number, what: string, option: string): Promise<T> {
+  try {
+    return await starting;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} is already in use, so ${what} cannot listen on it; choose another with ${option}`);
+    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port} for ${what}; choose another with ${option}`);
+    throw error;
+  }
+}
+
+function portOf(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${name} must be a port number 0–65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one while stopping exits at once. */
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const force = () => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
