@@ -69,8 +69,12 @@ export function renderKeyDescription(template: string, creation: Creation, key: 
 export function skipReason(key: Pick<KeyView, 'key_alias' | 'key_state' | 'default_key_flag'>): string | undefined {
   if (isDefaultKey(key)) return 'default key (alias */default): never tagged or described';
   if (key.key_state === KeyState.pendingDeletion) return 'key is pending deletion (state 4)';
+  if (!TAGGABLE_STATES.has(key.key_state)) return `unexpected key state ${JSON.stringify(key.key_state)}: left alone`;
   return undefined;
 }
+
+/** States in which a key may be tagged and described; anything else (frozen, undocumented) is left alone. */
+const TAGGABLE_STATES: ReadonlySet<string> = new Set([KeyState.pendingActivation, KeyState.enabled, KeyState.disabled, KeyState.pendingImport]);
 
 export type KeyPlan =
   | { readonly skip: string }

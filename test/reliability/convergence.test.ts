@@ -21,13 +21,14 @@ describe('sweeps converge under 30% faults', () => {
   }
 });
 
-describe('known gaps (handed to the owner of functions/guard-key-deletion.ts)', () => {
-  // TODO(bug, functions/guard-key-deletion.ts apply(): cancel, then audit tag, then enable): when the cancel
-  // succeeds but the audit tag or the re-enable fails (every retry spent), the key is left disabled ("3")
-  // without its audit tag, and no later run comes back to it: the sweep lists only keys pending deletion.
-  // Found by the soak with 2 attempts per call (seeds 14, 15, 17 of 20). Fix: write the audit tag *before*
-  // CancelKeyDeletion (and treat it as part of the plan), and let the sweep also finish keys that carry
-  // `deletion-cancelled-at` but are still disabled when WARDEN_REENABLE_CANCELLED=true.
+describe('known limitation (decided, see RELIABILITY.md)', () => {
+  // guard-key-deletion cancels first, then writes the audit tag, then re-enables. When the cancel succeeds but
+  // the tag or the re-enable fails on every retry, the key is safe (no longer pending deletion) and the run
+  // reports the follow-up `failed` (and says so over SMN), but no later sweep comes back to it: sweeps list
+  // keys pending deletion only, and the API cannot filter keys by a tag key alone to find them. Writing the
+  // tag first was tried and rejected: a cancel that then fails would leave a tag claiming a cancel that never
+  // happened. Found by the soak with 2 attempts per call; with the default 4 attempts it needs four failures
+  // in a row of one call. This test documents the gap: it fails until a later design closes it.
   it.fails('a re-enable or audit tag lost after a successful cancel is finished by the next run', async () => {
     const { startCloud } = await import('../../local/cloud/index.ts');
     const { context, createFunction, envFor, GUARD_ENV, kid, NOW, timerEvent, guardFixture } = await import('./support.ts');

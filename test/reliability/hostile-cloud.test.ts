@@ -46,8 +46,6 @@ describe('the client meets a hostile answer', () => {
 describe('no wrong action follows a hostile answer', () => {
   for (const scenario of SCENARIOS) {
     for (const kind of HOSTILE_KINDS) {
-      // See the it.fails below: tag-new-keys tags keys in states it does not know.
-      if (scenario.name === 'tag' && kind === 'unexpected-state') continue;
       it(`${scenario.name} sweep, 30% ${kind} on every call`, async () => {
         const result = await hostileRun(scenario, kind, 11);
         expect(result.injected).toBeGreaterThan(0);
@@ -91,15 +89,4 @@ describe('no wrong action follows a hostile answer', () => {
       }
     });
   }
-});
-
-describe('known gaps (handed to the owner of functions/tag-new-keys.ts)', () => {
-  // TODO(bug, functions/tag-new-keys.ts skipReason): a key whose state the sweep does not recognise (ListKeys
-  // answers key_state "99") is tagged like an enabled one; here the pending-deletion key "leaving" gets tagged.
-  // Fix: only act on known states ("1", "2", "3", "5"); skip anything else with "unexpected key state <s>".
-  it.fails('tag sweep, 30% unexpected-state: tags nothing the fault-free run leaves alone', async () => {
-    const tag = SCENARIOS.find((s) => s.name === 'tag');
-    const result = await hostileRun(tag as (typeof SCENARIOS)[number], 'unexpected-state', 11);
-    expect(result.wrongChanges).toEqual([]);
-  });
 });
