@@ -208,15 +208,7 @@ async function apply(r: GuardrailRun, keyId: string, plan: GuardPlan): Promise<v
     if (audit) r.report.planned('audit-tag', keyId, `${audit.key}=${audit.value}`);
     if (plan.enable) r.report.planned('enable', keyId, 'WARDEN_REENABLE_CANCELLED');
   } else {
-    try {
-      await r.cloud.kms.cancelKeyDeletion({ key_id: keyId });
-      r.report.applied('cancel-deletion', keyId, plan.because);
-    } catch (error) {
-      if (error instanceof HwcError && error.is('KMS.1501')) r.report.skipped('cancel-deletion', keyId, NOT_PENDING_REASON);
-      else if (isKeyGone(error)) r.report.skipped('cancel-deletion', keyId, KEY_GONE_REASON);
-      else r.report.failed('cancel-deletion', keyId, failureReason(error));
-      return;
-    }
+    if (!(await cancel(r, keyId, plan.because))) return;
     if (audit) {
       await attempt(r, 'audit-tag', keyId, `${audit.key}=${audit.value}`, () =>
         r.cloud.kms.batchCreateKmsTags({ key_id: keyId, action: 'create', tags: [{ key: audit.key, value: audit.value }] }),
@@ -225,6 +217,47 @@ async function apply(r: GuardrailRun, keyId: string, plan: GuardPlan): Promise<v
     if (plan.enable) await attempt(r, 'enable', keyId, 'WARDEN_REENABLE_CANCELLED', () => r.cloud.kms.enableKey({ key_id: keyId }));
   }
   if (plan.auditTagSkipped) r.report.skipped('audit-tag', keyId, plan.auditTagSkipped);
+}
+
+const CONFIRMED = 'the answer was lost; the key, read again, is no longer pending deletion';
+
+/** Cancels and reports it; true when the deletion is now cancelled by this run, so the follow-ups are due. */
+async function cancel(r: GuardrailRun, keyId: string, because: string): Promise<boolean> {
+  try {
+    await r.cloud.kms.cancelKeyDeletion({ key_id: keyId });
+    r.report.applied('cancel-deletion', keyId, because);
+    return true;
+  } catch (error) {
+    if (error instanceof HwcError && error.is('KMS.1501')) {
+      r.report.skipped('cancel-deletion', keyId, NOT_PENDING_REASON);
+      return false;
+    }
+    if (isKeyGone(error)) {
+      r.report.skipped('cancel-deletion', keyId, KEY_GONE_REASON);
+      return false;
+    }
+    if (await cancelTookEffect(r, keyId, error)) {
+      r.report.applied('cancel-deletion', keyId, `${because} (${CONFIRMED})`);
+      return true;
+    }
+    r.report.failed('cancel-deletion', keyId, failureReason(error));
+    return false;
+  }
+}
+
+/**
+ * A cancel that failed without a clear refusal (no answer, a 5xx after every retry) may still have been
+ * applied. Reading the key tells: if it left state "4", the cancel took effect and the audit tag and re-enable
+ * must follow now, since no later sweep comes back to a key that is no longer pending deletion.
+ */
+async function cancelTookEffect(r: GuardrailRun, keyId: string, error: unknown): Promise<boolean> {
+  if (error instanceof HwcError && error.status >= 400 && error.status < 500) return false;
+  try {
+    const { key_info: key } = await r.cloud.kms.listKeyDetail({ key_id: keyId });
+    return key.key_state === KeyState.disabled;
+  } catch {
+    return false;
+  }
 }
 
 async function attempt(r: GuardrailRun, kind: string, keyId: string, what: string, make: () => Promise<unknown>): Promise<void> {
