@@ -1,8 +1,12 @@
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { relative } from 'node:path';
 import { buildFunctions } from './build.ts';
 import { loadFixture, startCloud } from './cloud/index.ts';
 import { start } from './host/index.ts';
+import { invoke, readEvent } from './invoke.ts';
+
+/** The project root: serverless.yml, functions/ and dist/ are found from here, whatever the working directory. */
+const ROOT = join(import.meta.dirname, '..');
 
 const USAGE = `usage: warden <command> [options]
 
@@ -10,6 +14,9 @@ commands:
   start [--port N] [--cloud-port N] [--seed fixture.json] [--time-scale X] [--verbose]
                                            run serverless.yml's functions with their triggers against the local
                                            cloud, seeded with demo data; status page on :3000 (what npm start runs)
+  invoke <function> --event <file|-> [--dry-run] [--local [--seed fixture.json]]
+                                           run one handler once; its report JSON on stdout, logs on stderr;
+                                           the real cloud from HUAWEICLOUD_*, or --local: a fresh embedded cloud
   cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
   build                                    bundle each function into dist/<function>/index.js and a zip
 `;
@@ -17,8 +24,14 @@ commands:
 /** Entry point of `warden`; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
+      case 'invoke':
+        return await invokeOnce(rest);
       case 'start':
         return await start(rest);
       case 'cloud':
@@ -66,8 +79,31 @@ async function cloud(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+async function invokeOnce(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { event: { type: 'string' }, 'dry-run': { type: 'boolean' }, local: { type: 'boolean' }, seed: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [functionName, ...extra] = positionals;
+  if (!functionName || extra.length > 0) throw new Error('expected exactly one function name, e.g. warden invoke tag-new-keys --event events/tag-new-keys/cts.json');
+  if (!values.event) throw new Error('--event <file|-> is required (samples are in events/<function>/)');
+  if (values.seed && !values.local) throw new Error('--seed only applies with --local');
+  const { result, failed } = await invoke({
+    root: ROOT,
+    functionName,
+    event: readEvent(values.event),
+    dryRun: values['dry-run'] ?? false,
+    local: values.local ?? false,
+    seed: values.seed,
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return failed ? 1 : 0;
+}
+
 async function buildAll(): Promise<number> {
-  const root = process.cwd();
+  const root = ROOT;
   for (const fn of await buildFunctions(root)) {
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
     process.stdout.write(`${fn.name.padEnd(22)} ${relative(root, fn.bundle).padEnd(36)} ${kb(fn.bytes).padStart(9)}   zip ${kb(fn.zipBytes)}\n`);

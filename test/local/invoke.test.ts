@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { invoke, readEvent } from '../../local/invoke.ts';
@@ -63,4 +64,31 @@ describe('warden invoke', () => {
   it('says which event file is not JSON', () => {
     expect(() => readEvent('-', () => '{nope')).toThrow(/the event in standard input is not valid JSON/);
   });
+});
+
+describe('warden invoke, the command', () => {
+  const run = (args: string[], input?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [join(root, 'bin', 'warden.js'), 'invoke', ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
+
+  it('prints the report on stdout and JSON log lines on stderr', async () => {
+    const { code, stdout, stderr } = await run(['guard-key-deletion', '--event', 'events/guard-key-deletion/timer.json', '--local', '--dry-run']);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ function: 'guard-key-deletion', trigger: 'timer', dryRun: true });
+    expect(report.counts.planned).toBeGreaterThan(0); // the default fixture has a protected key pending deletion
+    for (const line of stderr.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('function', 'guard-key-deletion');
+  }, 30_000);
+
+  it('reads the event from standard input and exits 1 with a clear message on bad input', async () => {
+    const bad = await run(['tag-new-keys', '--event', '-', '--local'], '{"cts":');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^warden invoke: the event in standard input is not valid JSON/);
+    const missing = await run(['tag-new-keys']);
+    expect(missing.stderr).toMatch(/--event <file\|-> is required/);
+  }, 30_000);
 });
