@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyChecks, BATCH_SIZE, batches, createHandler, definition, KIND, observe, planChecks } from '../../functions/check-restorable.ts';
 import { defaultFixture } from '../../local/cloud/index.ts';
 import type { Fixture, FixtureCheckpointItem, FixtureServer } from '../../local/cloud/index.ts';
@@ -8,7 +8,7 @@ import type { CheckpointItem } from '../../shared/hwc/index.ts';
 import { ReportBuilder } from '../../shared/runtime/report.ts';
 import type { FunctionReport, ReportAction } from '../../shared/runtime/report.ts';
 import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
-import { apigBody, apigEvent, fgContext, startRig, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
+import { apigBody, apigEvent, fgContext, rigPerTest, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
 import type { FunctionRig } from '../support/functions.ts';
 
 const NOW = new Date('2024-06-01T00:00:00.000Z');
@@ -38,21 +38,8 @@ function fixture(servers: FixtureServer[], checkpointItems: FixtureCheckpointIte
   return { users: defaultFixture().users, servers, checkpointItems, topics: [{ name: 'warden-alerts' }] };
 }
 
-let rig: FunctionRig | undefined;
-
-async function start(f: Fixture): Promise<FunctionRig> {
-  rig = await startRig(f);
-  return rig;
-}
-
-afterEach(async () => {
-  if (!rig) return;
-  const logs = rig.logs.join('\n');
-  expect(logs).not.toContain(rig.cloud.identity.sk);
-  expect(logs).not.toContain(WEBHOOK_SECRET);
-  await rig.close();
-  rig = undefined;
-});
+// Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
+const start = rigPerTest();
 
 function handlerFor(r: FunctionRig, env: Record<string, string> = {}) {
   return createHandler({ ...r.options(env), now: () => NOW });

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_TAG, createHandler, definition, planGuard, protectionReasons } from '../../functions/guard-key-deletion.ts';
 import { DEFAULT_IDS, defaultFixture } from '../../local/cloud/index.ts';
-import type { CtsTrace, Fixture, FixtureKey, FixtureSecret, LocalCloud } from '../../local/cloud/index.ts';
+import type { CtsTrace, Fixture, FixtureKey, FixtureSecret } from '../../local/cloud/index.ts';
 import { HuaweiCloud } from '../../shared/hwc/index.ts';
 import type { FunctionReport, IgnoredResult, ReportAction } from '../../shared/runtime/report.ts';
 import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
-import { apigBody, apigEvent, fgContext, startRig, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
+import { apigBody, apigEvent, beforeCloudHandles, fgContext, nextTrace, rigPerTest, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
 import type { FunctionRig } from '../support/functions.ts';
 
 // ---- fixtures and helpers -----------------------------------------------------------------------
@@ -25,22 +25,8 @@ function fixture(keys: FixtureKey[], secrets: FixtureSecret[] = []): Fixture {
   return { users: defaultFixture().users, keys, secrets };
 }
 
-let rig: FunctionRig | undefined;
-
-async function start(f: Fixture): Promise<FunctionRig> {
-  rig = await startRig(f);
-  return rig;
-}
-
-afterEach(async () => {
-  if (!rig) return;
-  // Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
-  const logs = rig.logs.join('\n');
-  expect(logs).not.toContain(rig.cloud.identity.sk);
-  expect(logs).not.toContain(WEBHOOK_SECRET);
-  await rig.close();
-  rig = undefined;
-});
+// Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
+const start = rigPerTest();
 
 function handlerFor(r: FunctionRig, env: Record<string, string> = POLICY) {
   return createHandler({ ...r.options(env), now: () => NOW });
@@ -64,38 +50,6 @@ async function scheduleDeletion(r: FunctionRig, keyId: string): Promise<CtsTrace
   } finally {
     await client.close();
   }
-}
-
-function nextTrace(cloud: LocalCloud, name: string): Promise<CtsTrace> {
-  return new Promise((resolve) => {
-    const off = cloud.onTrace((trace) => {
-      if (trace.cts.trace_name !== name) return;
-      off();
-      resolve(trace);
-    });
-  });
-}
-
-/**
- * Runs `act` when the cloud receives `operation`, before it handles it: another client winning a race
- * between our observe and our apply. (The cloud counts a call before handling it: see local/cloud/server.ts.)
- */
-function beforeCloudHandles(cloud: LocalCloud, operation: string, act: () => void): void {
-  const counts = cloud.stats.byOperation;
-  let value = counts[operation] ?? 0;
-  let done = false;
-  Object.defineProperty(counts, operation, {
-    configurable: true,
-    enumerable: true,
-    get: () => value,
-    set: (next: number) => {
-      value = next;
-      if (!done) {
-        done = true;
-        act();
-      }
-    },
-  });
 }
 
 const stateOf = (r: FunctionRig, id: string) => r.cloud.state.keys.get(id)?.key_state;

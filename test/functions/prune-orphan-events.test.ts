@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPrune, createHandler, definition, KIND, observe, planPrune } from '../../functions/prune-orphan-events.ts';
 import { defaultFixture } from '../../local/cloud/index.ts';
 import type { Fixture, FixtureEvent, FixtureSecret } from '../../local/cloud/index.ts';
@@ -7,7 +7,7 @@ import { HuaweiCloud } from '../../shared/hwc/index.ts';
 import { ReportBuilder } from '../../shared/runtime/report.ts';
 import type { FunctionReport, ReportAction } from '../../shared/runtime/report.ts';
 import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
-import { apigBody, apigEvent, fgContext, startRig, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
+import { apigBody, apigEvent, fgContext, rigPerTest, timerEvent, WEBHOOK_SECRET } from '../support/functions.ts';
 import type { FunctionRig } from '../support/functions.ts';
 import { seedFailingFirst } from '../shared/hwc/support.ts';
 
@@ -35,22 +35,8 @@ function fixture(events: FixtureEvent[], secrets: FixtureSecret[] = []): Fixture
 /** 30 days old unless told otherwise: well past the default 7-day grace period. */
 const old = (name: string) => event(name, 30 * DAY);
 
-let rig: FunctionRig | undefined;
-
-async function start(f: Fixture): Promise<FunctionRig> {
-  rig = await startRig(f);
-  return rig;
-}
-
-afterEach(async () => {
-  if (!rig) return;
-  // Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
-  const logs = rig.logs.join('\n');
-  expect(logs).not.toContain(rig.cloud.identity.sk);
-  expect(logs).not.toContain(WEBHOOK_SECRET);
-  await rig.close();
-  rig = undefined;
-});
+// Whatever a test did, neither the cloud's secret key nor the webhook secret may reach a log line.
+const start = rigPerTest();
 
 function handlerFor(r: FunctionRig, env: Record<string, string> = {}) {
   return createHandler({ ...r.options(env), now: () => NOW });

@@ -1,5 +1,6 @@
+import { afterEach, expect } from 'vitest';
 import { startCloud } from '../../local/cloud/index.ts';
-import type { CloudOptions, Fixture, LocalCloud } from '../../local/cloud/index.ts';
+import type { CloudOptions, CtsTrace, Fixture, LocalCloud } from '../../local/cloud/index.ts';
 import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
 import type { GuardrailOptions } from '../../shared/runtime/guardrail.ts';
 
@@ -85,4 +86,57 @@ export function apigEvent(
 /** The body of an APIG handler response, parsed. */
 export function apigBody(response: unknown): any {
   return JSON.parse((response as { body: string }).body);
+}
+
+/**
+ * A `start(fixture)` for tests that want a fresh rig each: the rig started last is closed after the test, and
+ * the test fails if its logs carry the cloud's secret key or the webhook secret, whatever the test did.
+ */
+export function rigPerTest(defaultFixture?: () => Fixture): (fixture?: Fixture) => Promise<FunctionRig> {
+  let rig: FunctionRig | undefined;
+  afterEach(async () => {
+    if (!rig) return;
+    const logs = rig.logs.join('\n');
+    expect(logs).not.toContain(rig.cloud.identity.sk);
+    expect(logs).not.toContain(WEBHOOK_SECRET);
+    await rig.close();
+    rig = undefined;
+  });
+  return async (fixture) => {
+    rig = await startRig(fixture ?? defaultFixture?.());
+    return rig;
+  };
+}
+
+/** The next CTS trace named `name` the cloud records. */
+export function nextTrace(cloud: LocalCloud, name: string): Promise<CtsTrace> {
+  return new Promise((resolve) => {
+    const off = cloud.onTrace((trace) => {
+      if (trace.cts.trace_name !== name) return;
+      off();
+      resolve(trace);
+    });
+  });
+}
+
+/**
+ * Runs `act` when the cloud receives `operation`, before it handles it: another client winning a race
+ * between our observe and our apply. (The cloud counts a call before handling it: see local/cloud/server.ts.)
+ */
+export function beforeCloudHandles(cloud: LocalCloud, operation: string, act: () => void): void {
+  const counts = cloud.stats.byOperation;
+  let value = counts[operation] ?? 0;
+  let done = false;
+  Object.defineProperty(counts, operation, {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (next: number) => {
+      value = next;
+      if (!done) {
+        done = true;
+        act();
+      }
+    },
+  });
 }
