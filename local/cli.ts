@@ -4,6 +4,7 @@ import { buildFunctions } from './build.ts';
 import { loadFixture, startCloud } from './cloud/index.ts';
 import { start } from './host/index.ts';
 import { invoke, readEvent } from './invoke.ts';
+import { listening, parsePort, waitForSignal } from './lifecycle.ts';
 
 /** The project root: serverless.yml, functions/ and dist/ are found from here, whatever the working directory. */
 const ROOT = join(import.meta.dirname, '..');
@@ -60,9 +61,10 @@ async function cloud(argv: readonly string[]): Promise<number> {
     options: { port: { type: 'string' }, seed: { type: 'string' }, host: { type: 'string' } },
     strict: true,
   });
-  const port = parsePort(values.port ?? process.env['WARDEN_CLOUD_PORT'] ?? '4000', '--port');
+  const port = parsePort(values.port ?? process.env['WARDEN_CLOUD_PORT'] ?? '4000', values.port !== undefined ? '--port' : 'WARDEN_CLOUD_PORT');
   const fixture = values.seed === undefined ? undefined : loadFixture(values.seed);
-  const cloud = await startCloud({ port, host: values.host ?? '127.0.0.1', ...(fixture ? { fixture } : {}) });
+  const starting = startCloud({ port, host: values.host ?? '127.0.0.1', ...(fixture ? { fixture } : {}) });
+  const cloud = await listening(starting, port, 'the local cloud', '--port');
   const { identity } = cloud;
   process.stdout.write(
     [
@@ -109,22 +111,4 @@ async function buildAll(): Promise<number> {
     process.stdout.write(`${fn.name.padEnd(22)} ${relative(root, fn.bundle).padEnd(36)} ${kb(fn.bytes).padStart(9)}   zip ${kb(fn.zipBytes)}\n`);
   }
   return 0;
-}
-
-export function parsePort(text: string, name: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${name} must be a port number 0–65535, got ${JSON.stringify(text)}`);
-  return port;
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

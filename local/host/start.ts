@@ -8,6 +8,7 @@ import type { Host } from './host.ts';
 import { liveLog } from './live-log.ts';
 import { describeSchedule } from './schedule.ts';
 import { labelOf } from './status.ts';
+import { listening, parsePort, waitForSignal } from '../lifecycle.ts';
 
 /**
  * `warden start`: the local cloud seeded with the demo data, every function of serverless.yml hosted with its
@@ -35,8 +36,8 @@ export async function start(argv: readonly string[], io: StartIo = process): Pro
     },
     strict: true,
   });
-  const port = portOf(values.port ?? io.env['PORT'] ?? '3000', values.port !== undefined ? '--port' : 'PORT');
-  const cloudPort = portOf(values['cloud-port'] ?? io.env['WARDEN_CLOUD_PORT'] ?? '4000', values['cloud-port'] !== undefined ? '--cloud-port' : 'WARDEN_CLOUD_PORT');
+  const port = parsePort(values.port ?? io.env['PORT'] ?? '3000', values.port !== undefined ? '--port' : 'PORT');
+  const cloudPort = parsePort(values['cloud-port'] ?? io.env['WARDEN_CLOUD_PORT'] ?? '4000', values['cloud-port'] !== undefined ? '--cloud-port' : 'WARDEN_CLOUD_PORT');
   if (port !== 0 && port === cloudPort) throw new Error(`the host and the local cloud need different ports (both ${port}): use --port or --cloud-port`);
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`--time-scale must be a positive number, got ${JSON.stringify(values['time-scale'])}`);
@@ -138,38 +139,4 @@ function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | 
     `${bold('live log')} ${dim('(Ctrl-C stops)')}`,
     '',
   ].join('\n');
-}
-
-/** Waits for the server to listen; a busy port becomes an error naming it and how to choose another. */
-async function listening<T>(starting: Promise<T>, port: number, what: string, option: string): Promise<T> {
-  try {
-    return await starting;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${port} is already in use, so ${what} cannot listen on it; choose another with ${option}`);
-    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port} for ${what}; choose another with ${option}`);
-    throw error;
-  }
-}
-
-function portOf(text: string, name: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${name} must be a port number 0–65535, got ${JSON.stringify(text)}`);
-  return port;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one while stopping exits at once. */
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      const force = () => process.exit(130);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
