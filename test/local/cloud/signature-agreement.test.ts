@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
 import { call } from './helpers.ts';
+import { mulberry32 } from '../../../local/cloud/faults.ts';
 
 // Property: the client's signer (shared/hwc/signer.ts) and the cloud's own verifier
 // (local/cloud/auth.ts, written apart from it) agree on random requests: every request signed by the
@@ -12,15 +13,6 @@ beforeAll(async () => {
   cloud = await startCloud({ port: 0 });
 });
 afterAll(() => cloud.close());
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [...'abcXYZ019-._~!*()\'&=+$,;:@ /?#%', 'é', '一', '密钥', '😀'];
 
@@ -54,7 +46,7 @@ function randomRequest(random: () => number, projectId: string): RandomRequest {
 
 describe('signer and verifier agree', () => {
   it('accept 300 random signed requests and refuse each one tampered with after signing', async () => {
-    const random = prng(424242);
+    const random = mulberry32(424242);
     const credentials = { ak: cloud.identity.ak, sk: cloud.identity.sk };
     for (let i = 0; i < 300; i++) {
       const req = randomRequest(random, cloud.identity.projectId);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../local/cloud/faults.ts';
 import {
   canonicalQuery,
   canonicalRequest,
@@ -103,16 +104,6 @@ describe('signRequest', () => {
   });
 });
 
-// Deterministic pseudo-random generator, so a failure can be reproduced.
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = [...'abcXYZ019-._~!*()\'&=+$,;:@ ', 'é', '一', '密钥', '😀'];
 
 function randomText(random: () => number, max: number): string {
@@ -124,7 +115,7 @@ function randomText(random: () => number, max: number): string {
 
 describe('agreement with the official Node.js SDK core (AKSKSigner)', () => {
   it('produces byte-identical Authorization headers for 1,000 random requests', () => {
-    const random = prng(20240601);
+    const random = mulberry32(20240601);
     for (let i = 0; i < 1000; i++) {
       const method = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'][Math.floor(random() * 5)] as string;
       // Path segments from unreserved characters and unicode: the official SDK's url.parse mangles
