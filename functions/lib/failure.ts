@@ -1,13 +1,6 @@
 import { HwcError } from '../../shared/hwc/errors.ts';
 
-/** How a failed call reads in a report: the cloud's error code first. */
-export function failureReason(error: unknown): string {
-  if (error instanceof HwcError) {
-    const code = error.errorCode ?? (error.status ? `HTTP ${error.status}` : 'no response');
-    return `${code}: ${error.errorMsg ?? error.message}`;
-  }
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+export { failureReason } from '../../shared/runtime/report.ts';
 
 /** The cloud says the key does not exist (KMS.0207): deleted since we heard of it. */
 export function isKeyGone(error: unknown): boolean {

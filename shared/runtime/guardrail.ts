@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { HuaweiCloud } from '../hwc/index.ts';
+import { HwcError } from '../hwc/errors.ts';
 import type { Credentials } from '../hwc/credentials.ts';
 import { loadPolicy } from '../policy.ts';
 import type { Policy } from '../policy.ts';
@@ -13,7 +14,7 @@ import type { RuntimeContext } from './context.ts';
 import { errorResponse } from './error-response.ts';
 import { createLogger, registerSecret } from './logger.ts';
 import type { Logger, LogSink } from './logger.ts';
-import { ignoredResult, ReportBuilder } from './report.ts';
+import { failureReason, ignoredResult, ReportBuilder } from './report.ts';
 import type { FunctionReport, FunctionResult } from './report.ts';
 import { ReplayGuard, verifyApigWebhook } from './webhook-auth.ts';
 
@@ -90,17 +91,24 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     cloud ??= createCloud(env, () => currentContext);
     const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
     const started = Date.now();
-    await definition.run({
-      work,
-      policy,
-      dryRun,
-      cloud,
-      log,
-      report,
-      runtime,
-      outOfTime: () => runtime.remainingMs() < margin,
-      now: now(),
-    });
+    try {
+      await definition.run({
+        work,
+        policy,
+        dryRun,
+        cloud,
+        log,
+        report,
+        runtime,
+        outOfTime: () => runtime.remainingMs() < margin,
+        now: now(),
+      });
+    } catch (error) {
+      // The cloud failed a call the whole run depends on (e.g. a listing): what was done stands, the rest is
+      // reported failed, and the summary still goes out. Anything else is a bug and fails the invocation.
+      if (!(error instanceof HwcError)) throw error;
+      report.failed(work.kind, error.operation, failureReason(error));
+    }
     const result = report.build();
     logReport(log, result, Date.now() - started);
     await notify(cloud, policy, result, log);

@@ -1,3 +1,4 @@
+import { HwcError } from '../hwc/errors.ts';
 import type { TriggerKind } from '../triggers/parse.ts';
 import { maskSecrets } from './redact.ts';
 
@@ -112,4 +113,13 @@ function withReason(action: ReportAction, reason: string | undefined): ReportAct
 function sanitizeAction(action: ReportAction): ReportAction {
   const clean: ReportAction = { kind: action.kind, target: maskSecrets(action.target), status: action.status };
   return action.reason === undefined ? clean : { ...clean, reason: maskSecrets(action.reason) };
+}
+
+/** How a failed call reads in a report: the cloud's error code first. */
+export function failureReason(error: unknown): string {
+  if (error instanceof HwcError) {
+    const code = error.errorCode ?? (error.status ? `HTTP ${error.status}` : 'no response');
+    return `${code}: ${error.errorMsg ?? error.message}`;
+  }
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

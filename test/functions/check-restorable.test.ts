@@ -190,10 +190,13 @@ describe('check-restorable, TIMER sweep', () => {
     expect(checkCalls(r)).toBe(2);
   });
 
-  it('fails the run when the backups cannot be listed', async () => {
+  it('reports the sweep failed, naming the call, when the backups cannot be listed', async () => {
     const r = await start(fixture([server('a')], [backup('ia', 'a', 1)]));
     r.cloud.setFaults({ rate: { '500': 1 }, operations: ['csbs.listCheckpointItems'] });
-    await expect(sweep(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' })).rejects.toThrow();
+    const report = await sweep(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' });
+    expect(report.actions).toEqual([
+      { kind: 'sweep', target: 'csbs.listCheckpointItems', status: 'failed', reason: expect.stringMatching(/^CSBS\.9999: /) },
+    ]);
     expect(checkCalls(r)).toBe(0);
   });
 

@@ -297,12 +297,14 @@ describe('prune-orphan-events, the world changing under the run', () => {
     expect(eventNames(r)).toEqual(['a', 'b']);
   });
 
-  it('fails the run, deleting nothing, when the secrets cannot all be listed', async () => {
+  it('deletes nothing and reports the sweep failed, naming the call, when the secrets cannot all be listed', async () => {
     const r = await start(fixture([old('orphan')], [secret('s')]));
     r.cloud.setFaults({ rate: { '500': 1 }, operations: ['csms.listSecrets'] });
-    await expect(sweep(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' })).rejects.toThrow();
-    const response = (await handlerFor(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' })(apigEvent(undefined), fgContext() as any)) as { statusCode: number };
-    expect(response.statusCode).toBe(500);
+    const report = await sweep(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' });
+    expect(report.actions).toEqual([{ kind: 'sweep', target: 'csms.listSecrets', status: 'failed', reason: 'CSMS.0001: An internal error occurred.' }]);
+    const response = (await handlerFor(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '1' })(apigEvent(undefined), fgContext() as any)) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).counts).toMatchObject({ failed: 1, applied: 0 });
     expect(deleteCalls(r)).toBe(0);
     expect(eventNames(r)).toEqual(['orphan']);
   });

@@ -61,8 +61,10 @@ describe('no wrong action follows a hostile answer', () => {
       try {
         const handler = createFunction('prune-orphan-events', { env: envFor(cloud, PRUNE_ENV), now: () => NOW, logSink: () => undefined });
         const before = snapshot(cloud);
-        const error = await handler(timerEvent(), context()).then(() => undefined, (e: unknown) => e);
-        expect((error as Error).message).toMatch(/^csms\.listSecrets failed with HTTP (200|400)/);
+        const report = (await handler(timerEvent(), context())) as FunctionReport;
+        expect(report.actions).toEqual([
+          expect.objectContaining({ kind: 'sweep', target: 'csms.listSecrets', status: 'failed', reason: expect.stringMatching(/^(WARDEN\.INVALID_RESPONSE|APIGW\.0308|HTTP 400): /) }),
+        ]);
         expect(cloud.stats.byOperation['csms.deleteSecretEvent'] ?? 0).toBe(0);
         expect(snapshot(cloud)).toEqual(before);
       } finally {
