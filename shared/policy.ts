@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
+import { addIssue, transformed } from './zod.ts';
 import { parseJsonSafely } from './triggers/json.ts';
 import { registerSecret } from './runtime/redact.ts';
 
@@ -187,16 +188,13 @@ function webhookSecret(raw: string): Parsed<string> {
 
 /** A zod field over one variable's raw text: empty/absent → default, otherwise the parser decides. */
 function variable<T, D extends T | undefined>(parse: (raw: string) => Parsed<T>, fallback: D, options: { trim?: boolean } = {}) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx): T | D => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const result = parse(options.trim === false ? value : value.trim());
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.why });
-      return z.NEVER;
-    });
+  return transformed(z.optional(z.string()), (value, payload): T | D => {
+    if (value === undefined || value.trim() === '') return fallback;
+    const result = parse(options.trim === false ? value : value.trim());
+    if (result.ok) return result.value;
+    addIssue(payload, result.why);
+    return z.NEVER;
+  });
 }
 
 const PolicySchema = z.object({

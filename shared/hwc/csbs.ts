@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
 import { boolish, callAndParse, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
@@ -93,21 +93,21 @@ export type CheckRestorableResponse = z.output<typeof CheckRestorableResponseSch
 // ---- requests ---------------------------------------------------------------------------------
 
 export const ListCheckpointItemsRequestSchema = z.object({
-  limit: pageSize.optional(),
-  marker: z.string().min(1).optional(),
-  offset: pageParam.pipe(z.string().regex(/^\d+$/, 'offset must be a whole number ≥ 0')).optional(),
-  status: z.enum(CHECKPOINT_ITEM_STATUSES).optional(),
-  resource_id: z.string().min(1).optional(),
-  resource_type: z.string().min(1).optional(),
-  resource_name: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
-  checkpoint_id: z.string().min(1).optional(),
-  policy_id: z.string().min(1).optional(),
-  image_type: z.string().min(1).optional(),
-  az: z.string().min(1).optional(),
-  start_time: z.string().min(1).optional(),
-  end_time: z.string().min(1).optional(),
-  sort: z.string().max(255).optional(),
+  limit: z.optional(pageSize),
+  marker: z.optional(z.string().check(z.minLength(1))),
+  offset: z.optional(z.pipe(pageParam, z.string().check(z.regex(/^\d+$/, 'offset must be a whole number ≥ 0')))),
+  status: z.optional(z.enum(CHECKPOINT_ITEM_STATUSES)),
+  resource_id: z.optional(z.string().check(z.minLength(1))),
+  resource_type: z.optional(z.string().check(z.minLength(1))),
+  resource_name: z.optional(z.string().check(z.minLength(1))),
+  name: z.optional(z.string().check(z.minLength(1))),
+  checkpoint_id: z.optional(z.string().check(z.minLength(1))),
+  policy_id: z.optional(z.string().check(z.minLength(1))),
+  image_type: z.optional(z.string().check(z.minLength(1))),
+  az: z.optional(z.string().check(z.minLength(1))),
+  start_time: z.optional(z.string().check(z.minLength(1))),
+  end_time: z.optional(z.string().check(z.minLength(1))),
+  sort: z.optional(z.string().check(z.maxLength(255))),
 });
 export type ListCheckpointItemsRequest = z.input<typeof ListCheckpointItemsRequestSchema>;
 
@@ -115,15 +115,15 @@ export const CheckRestorableRequestSchema = z.object({
   check_restorable: z
     .array(
       z.object({
-        checkpoint_item_id: z.string().min(1),
+        checkpoint_item_id: z.string().check(z.minLength(1)),
         target: z.object({
-          resource_id: z.string().min(1),
+          resource_id: z.string().check(z.minLength(1)),
           resource_type: z.enum(['OS::Nova::Server', 'OS::Ironic::BareMetalServer']),
-          volumes: z.array(z.object({ backup_id: z.string().min(1), volume_id: z.string().min(1) })),
+          volumes: z.array(z.object({ backup_id: z.string().check(z.minLength(1)), volume_id: z.string().check(z.minLength(1)) })),
         }),
       }),
     )
-    .min(1, 'check_restorable must not be empty'),
+    .check(z.minLength(1, 'check_restorable must not be empty')),
 });
 export type CheckRestorableRequest = z.input<typeof CheckRestorableRequestSchema>;
 
@@ -179,7 +179,7 @@ export class CsbsApi {
     return pathOf`/v1/${this.ctx.projectId}` + pathOf(strings, ...params);
   }
 
-  private call<S extends z.ZodType>(spec: Omit<CallSpec, 'service' | 'signal'>, schema: S, options: CallOptions): Promise<z.output<S>> {
+  private call<S extends z.ZodMiniType>(spec: Omit<CallSpec, 'service' | 'signal'>, schema: S, options: CallOptions): Promise<z.output<S>> {
     return callAndParse(this.ctx, { ...spec, service: 'csbs', signal: options.signal }, schema);
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { HwcError } from './errors.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
 import { boolish, callAndParse, numberish, optional, parseRequest, present, stringish } from './schema.ts';
@@ -10,7 +10,7 @@ import type { CallSpec } from './transport.ts';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Secret and event names: 1–64 of `a-z A-Z 0-9 _ -`. */
-export const csmsName = (what: string) => z.string().regex(NAME, `${what} must be 1–64 of a-z A-Z 0-9 _ -`);
+export const csmsName = (what: string) => z.string().check(z.regex(NAME, `${what} must be 1–64 of a-z A-Z 0-9 _ -`));
 
 // ---- responses --------------------------------------------------------------------------------
 
@@ -81,9 +81,9 @@ export type SecretResponse = z.output<typeof SecretResponseSchema>;
 
 // ---- requests ---------------------------------------------------------------------------------
 
-const marker = z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, 'marker must be a secret or event name');
+const marker = z.string().check(z.regex(/^[a-zA-Z0-9._-]{1,64}$/, 'marker must be a secret or event name'));
 
-export const ListSecretEventsRequestSchema = z.object({ limit: pageSize.optional(), marker: marker.optional() });
+export const ListSecretEventsRequestSchema = z.object({ limit: z.optional(pageSize), marker: z.optional(marker) });
 export type ListSecretEventsRequest = z.input<typeof ListSecretEventsRequestSchema>;
 
 export const EventNameRequestSchema = z.object({ event_name: csmsName('event_name') });
@@ -103,60 +103,64 @@ export const CreateSecretEventRequestSchema = z.object({
   name: csmsName('name'),
   event_types: z
     .array(z.enum(SECRET_EVENT_TYPES))
-    .min(1)
-    .max(12)
-    .refine((types) => new Set(types).size === types.length, 'event_types must not repeat'),
+    .check(
+      z.minLength(1),
+      z.maxLength(12),
+      z.refine((types) => new Set(types).size === types.length, 'event_types must not repeat'),
+    ),
   state: z.enum(['ENABLED', 'DISABLED']),
   notification: z.object({
     target_type: z.literal('SMN'),
-    target_id: z.string().regex(/^[a-zA-Z0-9\-._:]{1,256}$/, 'target_id must be an SMN topic URN'),
+    target_id: z.string().check(z.regex(/^[a-zA-Z0-9\-._:]{1,256}$/, 'target_id must be an SMN topic URN')),
     target_name: csmsName('target_name'),
   }),
 });
 export type CreateSecretEventRequest = z.input<typeof CreateSecretEventRequestSchema>;
 
 export const ListSecretsRequestSchema = z.object({
-  limit: pageSize.optional(),
-  marker: marker.optional(),
-  event_name: z.string().min(1).max(64).optional(),
+  limit: z.optional(pageSize),
+  marker: z.optional(marker),
+  event_name: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type ListSecretsRequest = z.input<typeof ListSecretsRequestSchema>;
 
-const kmsKeyId = z.string().regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'kms_key_id must be a key id');
-const secretDescription = z.string().refine((s) => Buffer.byteLength(s) <= 2048, 'description must be at most 2048 bytes');
-const eventSubscriptions = z.array(z.string().max(32)).max(1, 'a secret subscribes to at most one event');
-const secretValue = z.string().refine((s) => Buffer.byteLength(s) <= 32768, 'a secret value is at most 32 KB');
+const kmsKeyId = z.string().check(z.regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'kms_key_id must be a key id'));
+const secretDescription = z.string().check(z.refine((s) => Buffer.byteLength(s) <= 2048, 'description must be at most 2048 bytes'));
+const eventSubscriptions = z.array(z.string().check(z.maxLength(32))).check(z.maxLength(1, 'a secret subscribes to at most one event'));
+const secretValue = z.string().check(z.refine((s) => Buffer.byteLength(s) <= 32768, 'a secret value is at most 32 KB'));
 
 export const CreateSecretRequestSchema = z
   .object({
     name: csmsName('name'),
-    kms_key_id: kmsKeyId.optional(),
-    description: secretDescription.optional(),
-    secret_string: secretValue.optional(),
-    secret_binary: secretValue.optional(),
-    secret_type: z.enum(['COMMON', 'RDS-FG', 'GaussDB-FG']).optional(),
-    auto_rotation: z.boolean().optional(),
-    rotation_period: z.string().max(50).optional(),
-    rotation_config: z.string().max(1024).optional(),
-    rotation_func_urn: z.string().optional(),
-    event_subscriptions: eventSubscriptions.optional(),
-    enterprise_project_id: z.string().min(1).max(36).optional(),
+    kms_key_id: z.optional(kmsKeyId),
+    description: z.optional(secretDescription),
+    secret_string: z.optional(secretValue),
+    secret_binary: z.optional(secretValue),
+    secret_type: z.optional(z.enum(['COMMON', 'RDS-FG', 'GaussDB-FG'])),
+    auto_rotation: z.optional(z.boolean()),
+    rotation_period: z.optional(z.string().check(z.maxLength(50))),
+    rotation_config: z.optional(z.string().check(z.maxLength(1024))),
+    rotation_func_urn: z.optional(z.string()),
+    event_subscriptions: z.optional(eventSubscriptions),
+    enterprise_project_id: z.optional(z.string().check(z.minLength(1), z.maxLength(36))),
   })
-  .refine((r) => (r.secret_string === undefined) !== (r.secret_binary === undefined), {
-    message: 'exactly one of secret_string and secret_binary must be set',
-    path: ['secret_string'],
-  });
+  .check(
+    z.refine((r) => (r.secret_string === undefined) !== (r.secret_binary === undefined), {
+      message: 'exactly one of secret_string and secret_binary must be set',
+      path: ['secret_string'],
+    }),
+  );
 export type CreateSecretRequest = z.input<typeof CreateSecretRequestSchema>;
 
 export const UpdateSecretRequestSchema = z.object({
   secret_name: csmsName('secret_name'),
-  kms_key_id: z.string().min(2).max(64).optional(),
-  description: secretDescription.optional(),
-  auto_rotation: z.boolean().optional(),
-  rotation_period: z.string().max(50).optional(),
-  rotation_func_urn: z.string().optional(),
+  kms_key_id: z.optional(z.string().check(z.minLength(2), z.maxLength(64))),
+  description: z.optional(secretDescription),
+  auto_rotation: z.optional(z.boolean()),
+  rotation_period: z.optional(z.string().check(z.maxLength(50))),
+  rotation_func_urn: z.optional(z.string()),
   /** `[]` unsubscribes the secret from its event. */
-  event_subscriptions: eventSubscriptions.optional(),
+  event_subscriptions: z.optional(eventSubscriptions),
 });
 export type UpdateSecretRequest = z.input<typeof UpdateSecretRequestSchema>;
 
@@ -251,7 +255,7 @@ export class CsmsApi {
     return pathOf`/v1/${this.ctx.projectId}` + pathOf(strings, ...params);
   }
 
-  private call<S extends z.ZodType>(
+  private call<S extends z.ZodMiniType>(
     spec: Omit<CallSpec, 'service' | 'signal'>,
     schema: S,
     options: CallOptions,

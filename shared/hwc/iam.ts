@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import type { IssuedToken } from './credentials.ts';
 import { HwcError, LocalErrorCode } from './errors.ts';
 import { parseRequest, parseResponse } from './schema.ts';
@@ -7,16 +7,16 @@ import type { ApiContext, CallOptions } from './schema.ts';
 /** IAM (Identity and Access Management): a project-scoped token for an IAM user's password. API v3. */
 
 export const CreateTokenByPasswordRequestSchema = z.object({
-  userName: z.string().min(1, 'userName must not be empty'),
-  password: z.string().min(1, 'password must not be empty'),
-  domainName: z.string().min(1, 'domainName must not be empty'),
-  projectId: z.string().min(1, 'projectId must not be empty'),
+  userName: z.string().check(z.minLength(1, 'userName must not be empty')),
+  password: z.string().check(z.minLength(1, 'password must not be empty')),
+  domainName: z.string().check(z.minLength(1, 'domainName must not be empty')),
+  projectId: z.string().check(z.minLength(1, 'projectId must not be empty')),
 });
 export type CreateTokenByPasswordRequest = z.input<typeof CreateTokenByPasswordRequestSchema>;
 
 const TokenBodySchema = z.object({
   token: z.object({
-    expires_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a timestamp'),
+    expires_at: z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected a timestamp')),
   }),
 });
 

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
+import { preprocess, transformed } from '../zod.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
 import { boolish, callAndParse, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
@@ -25,21 +26,23 @@ export function isDefaultKey(key: { readonly key_alias: string; readonly default
 // ---- shared pieces ----------------------------------------------------------------------------
 
 /** Flags the API sends as `"false"`, `false` or `0`; read as the documented string. */
-const flag = z.union([z.string(), z.number().transform(String), z.boolean().transform(String)]);
+const flag = z.union([z.string(), transformed(z.number(), String), transformed(z.boolean(), String)]);
 
 const TAG_FORBIDDEN = /[\u0000-\u001f*<>\\=]/;
 const chars = (text: string): number => [...text].length;
 function tagText(what: string, min: number, max: number) {
   return z
     .string()
-    .refine((s) => chars(s) >= min && chars(s) <= max, `${what} must be ${min}–${max} characters`)
-    .refine((s) => !TAG_FORBIDDEN.test(s), `${what} must not contain ASCII 0–31 or * < > \\ =`);
+    .check(
+      z.refine((s) => chars(s) >= min && chars(s) <= max, `${what} must be ${min}–${max} characters`),
+      z.refine((s) => !TAG_FORBIDDEN.test(s), `${what} must not contain ASCII 0–31 or * < > \\ =`),
+    );
 }
 /** Tag key: 1–36 characters, none of ASCII 0–31, `* < > \ =`. */
 export const tagKey = tagText('tag key', 1, 36);
 /** Tag value: 0–43 characters, same forbidden characters. */
 export const tagValue = tagText('tag value', 0, 43);
-const description = z.string().refine((s) => chars(s) <= 255, 'key_description must be at most 255 characters');
+const description = z.string().check(z.refine((s) => chars(s) <= 255, 'key_description must be at most 255 characters'));
 /** A key holds at most 10 tags, so no request names more. */
 export const MAX_TAGS = 10;
 
@@ -108,7 +111,7 @@ export const KmsResourceSchema = z.object({
   resource_id: present,
   resource_name: optional(stringish),
   // Documented as an object, shown as a one-element array in the API's own example.
-  resource_detail: z.preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? undefined, KeyDetailsSchema.optional()),
+  resource_detail: preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? undefined, z.optional(KeyDetailsSchema)),
   tags: z.array(TagSchema),
 });
 export type KmsResource = z.output<typeof KmsResourceSchema>;
@@ -123,14 +126,13 @@ const CountKmsByTagsResponseSchema = z.object({ total_count: numberish });
 // ---- requests ---------------------------------------------------------------------------------
 
 export const ListKeysRequestSchema = z.object({
-  limit: pageSize.optional(),
-  marker: pageParam.optional(),
-  key_state: z
-    .union([z.string(), z.number().transform(String)])
-    .pipe(z.string().regex(/^[1-5]$/, 'key_state must be one of 1–5'))
-    .optional(),
-  key_spec: z.enum(['AES_256', 'SM4', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384', 'SM2', 'ALL']).optional(),
-  enterprise_project_id: z.string().min(1).max(64).optional(),
+  limit: z.optional(pageSize),
+  marker: z.optional(pageParam),
+  key_state: z.optional(
+    z.pipe(z.union([z.string(), transformed(z.number(), String)]), z.string().check(z.regex(/^[1-5]$/, 'key_state must be one of 1–5'))),
+  ),
+  key_spec: z.optional(z.enum(['AES_256', 'SM4', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384', 'SM2', 'ALL'])),
+  enterprise_project_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type ListKeysRequest = z.input<typeof ListKeysRequestSchema>;
 
@@ -138,29 +140,32 @@ export const KeyIdRequestSchema = z.object({ key_id: keyId });
 export type KeyIdRequest = z.input<typeof KeyIdRequestSchema>;
 
 export const CreateKeyRequestSchema = z.object({
-  key_alias: z.string().regex(/^[a-zA-Z0-9:/_-]{1,255}$/, 'key_alias must be 1–255 of a-z A-Z 0-9 : / _ -'),
-  key_description: description.optional(),
-  key_spec: z.enum(['AES_256', 'SM4', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384', 'SECP256K1', 'SM2']).optional(),
-  key_usage: z.enum(['ENCRYPT_DECRYPT', 'SIGN_VERIFY']).optional(),
-  origin: z.enum(['kms', 'external']).optional(),
-  enterprise_project_id: z.string().max(36).optional(),
-  keystore_id: z.string().optional(),
+  key_alias: z.string().check(z.regex(/^[a-zA-Z0-9:/_-]{1,255}$/, 'key_alias must be 1–255 of a-z A-Z 0-9 : / _ -')),
+  key_description: z.optional(description),
+  key_spec: z.optional(z.enum(['AES_256', 'SM4', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384', 'SECP256K1', 'SM2'])),
+  key_usage: z.optional(z.enum(['ENCRYPT_DECRYPT', 'SIGN_VERIFY'])),
+  origin: z.optional(z.enum(['kms', 'external'])),
+  enterprise_project_id: z.optional(z.string().check(z.maxLength(36))),
+  keystore_id: z.optional(z.string()),
 });
 export type CreateKeyRequest = z.input<typeof CreateKeyRequestSchema>;
 
 export const DeleteKeyRequestSchema = z.object({
   key_id: keyId,
-  pending_days: z
-    .union([z.number(), z.string().trim().regex(/^\d+$/, 'pending_days must be a whole number').transform(Number)])
-    .pipe(z.number().int().min(7, 'pending_days must be 7–1096').max(1096, 'pending_days must be 7–1096'))
-    .transform(String),
+  pending_days: transformed(
+    z.pipe(
+      z.union([z.number(), transformed(z.string().check(z.trim(), z.regex(/^\d+$/, 'pending_days must be a whole number')), Number)]),
+      z.number().check(z.int(), z.gte(7, 'pending_days must be 7–1096'), z.lte(1096, 'pending_days must be 7–1096')),
+    ),
+    String,
+  ),
 });
 export type DeleteKeyRequest = z.input<typeof DeleteKeyRequestSchema>;
 
 export const UpdateKeyDescriptionRequestSchema = z.object({ key_id: keyId, key_description: description });
 export type UpdateKeyDescriptionRequest = z.input<typeof UpdateKeyDescriptionRequestSchema>;
 
-const TagItemRequestSchema = z.object({ key: tagKey, value: tagValue.optional() });
+const TagItemRequestSchema = z.object({ key: tagKey, value: z.optional(tagValue) });
 export type TagItem = z.input<typeof TagItemRequestSchema>;
 
 export const BatchCreateKmsTagsRequestSchema = z.object({
@@ -168,28 +173,29 @@ export const BatchCreateKmsTagsRequestSchema = z.object({
   action: z.enum(['create', 'delete']),
   tags: z
     .array(TagItemRequestSchema)
-    .min(1, 'tags must not be empty')
-    .max(MAX_TAGS, `at most ${MAX_TAGS} tags`)
-    .refine((tags) => new Set(tags.map((t) => t.key)).size === tags.length, 'tag keys must be unique'),
+    .check(
+      z.minLength(1, 'tags must not be empty'),
+      z.maxLength(MAX_TAGS, `at most ${MAX_TAGS} tags`),
+      z.refine((tags) => new Set(tags.map((t) => t.key)).size === tags.length, 'tag keys must be unique'),
+    ),
 });
 export type BatchCreateKmsTagsRequest = z.input<typeof BatchCreateKmsTagsRequestSchema>;
 
 const ListKmsByTagsFilterSchema = z.object({
-  tags: z
-    .array(z.object({ key: tagKey, values: z.array(tagValue).min(1).max(10) }))
-    .min(1)
-    .max(MAX_TAGS)
-    .optional(),
-  matches: z
-    .array(z.object({ key: z.literal('resource_name'), value: z.string().min(1).max(255) }))
-    .max(10)
-    .optional(),
+  tags: z.optional(
+    z
+      .array(z.object({ key: tagKey, values: z.array(tagValue).check(z.minLength(1), z.maxLength(10)) }))
+      .check(z.minLength(1), z.maxLength(MAX_TAGS)),
+  ),
+  matches: z.optional(
+    z.array(z.object({ key: z.literal('resource_name'), value: z.string().check(z.minLength(1), z.maxLength(255)) })).check(z.maxLength(10)),
+  ),
 });
 export type CountKmsByTagsRequest = z.input<typeof ListKmsByTagsFilterSchema>;
 
-export const ListKmsByTagsRequestSchema = ListKmsByTagsFilterSchema.extend({
-  limit: pageSize.optional(),
-  offset: pageParam.pipe(z.string().regex(/^\d+$/, 'offset must be a whole number ≥ 0')).optional(),
+export const ListKmsByTagsRequestSchema = z.extend(ListKmsByTagsFilterSchema, {
+  limit: z.optional(pageSize),
+  offset: z.optional(z.pipe(pageParam, z.string().check(z.regex(/^\d+$/, 'offset must be a whole number ≥ 0')))),
 });
 export type ListKmsByTagsRequest = z.input<typeof ListKmsByTagsRequestSchema>;
 
@@ -314,7 +320,7 @@ export class KmsApi {
     return answer.total_count;
   }
 
-  private byTags<S extends z.ZodType>(
+  private byTags<S extends z.ZodMiniType>(
     body: Record<string, unknown>,
     schema: S,
     options: CallOptions,
@@ -334,7 +340,7 @@ export class KmsApi {
     );
   }
 
-  private post<S extends z.ZodType>(
+  private post<S extends z.ZodMiniType>(
     operation: string,
     action: string,
     body: Record<string, unknown>,

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
+import { preprocess, transformed } from '../zod.ts';
 import { HwcError, LocalErrorCode } from './errors.ts';
 import type { CallResult, CallSpec, Transport } from './transport.ts';
 
@@ -10,41 +11,38 @@ import type { CallResult, CallSpec, Transport } from './transport.ts';
 /** A number that may arrive as a string (`"20"`). */
 export const numberish = z.union([
   z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number),
+  transformed(z.string().check(z.trim(), z.regex(/^-?\d+(\.\d+)?$/, 'expected a number')), Number),
 ]);
 
 /** A string that may arrive as a number (`key_state: 2`). */
-export const stringish = z.union([z.string(), z.number().transform(String)]);
+export const stringish = z.union([z.string(), transformed(z.number(), String)]);
 
 /** A string the caller relies on: must be there and not empty; may arrive as a number. */
-export const present = z
-  .union([z.string(), z.number().transform(String)], {
+export const present = z.pipe(
+  z.union([z.string(), transformed(z.number(), String)], {
     error: (issue) => (issue.input === undefined || issue.input === null ? 'required' : 'expected a string'),
-  })
-  .pipe(z.string().min(1, 'must not be empty'));
+  }),
+  z.string().check(z.minLength(1, 'must not be empty')),
+);
 
 /** A boolean that may arrive as a string (`truncated: "false"`). */
 export const boolish = z.union([
   z.boolean(),
-  z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']).transform((v) => v.toLowerCase() === 'true'),
+  transformed(z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']), (v) => v.toLowerCase() === 'true'),
 ]);
 
 /** KMS key id: 36 characters, `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`. */
 export const keyId = z
   .string()
-  .regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'expected a 36-character key id');
+  .check(z.regex(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/, 'expected a 36-character key id'));
 
 /** An optional response field; `null`, which the API sends for "not set", reads as absent. */
-export function optional<S extends z.ZodType>(schema: S) {
-  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+export function optional<S extends z.ZodMiniType>(schema: S) {
+  return preprocess((value) => (value === null ? undefined : value), z.optional(schema));
 }
 
 /** `limit`/`marker`/`offset` are strings on the wire. */
-export const pageParam = z.union([z.string(), z.number().int().nonnegative()]).transform(String);
+export const pageParam = transformed(z.union([z.string(), z.number().check(z.int(), z.nonnegative())]), String);
 
 /** Everything an API group needs: the transport and the caller's project. */
 export interface ApiContext {
@@ -58,7 +56,7 @@ export interface CallOptions {
 }
 
 /** Validates what a caller passes in; a bad value fails before anything is sent, naming the field. */
-export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, operation: string): z.output<S> {
+export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown, operation: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new HwcError({
@@ -70,7 +68,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, ope
 }
 
 /** Validates what the cloud answered; a malformed answer is an error naming the operation and the field. */
-export function parseResponse<S extends z.ZodType>(schema: S, result: CallResult, operation: string): z.output<S> {
+export function parseResponse<S extends z.ZodMiniType>(schema: S, result: CallResult, operation: string): z.output<S> {
   const parsed = schema.safeParse(result.body ?? {});
   if (parsed.success) return parsed.data;
   throw new HwcError({
@@ -83,12 +81,12 @@ export function parseResponse<S extends z.ZodType>(schema: S, result: CallResult
 }
 
 /** One call: validate nothing more than the response. */
-export async function callAndParse<S extends z.ZodType>(ctx: ApiContext, spec: CallSpec, schema: S): Promise<z.output<S>> {
+export async function callAndParse<S extends z.ZodMiniType>(ctx: ApiContext, spec: CallSpec, schema: S): Promise<z.output<S>> {
   const result = await ctx.transport.call(spec);
   return parseResponse(schema, result, spec.operation);
 }
 
-export function formatIssues(error: z.ZodError): string {
+export function formatIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)

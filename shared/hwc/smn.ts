@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
+import { transformed } from '../zod.ts';
 import { callAndParse, optional, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
@@ -9,15 +10,19 @@ const bytes = (text: string): number => Buffer.byteLength(text);
 
 export const PublishMessageRequestSchema = z.object({
   /** `urn:smn:{region}:{project_id}:{topic_name}` */
-  topic_urn: z.string().regex(/^urn:smn:[^:/]+:[^:/]+:[^:/]+$/, 'topic_urn must be urn:smn:{region}:{project_id}:{topic}'),
-  subject: z.string().refine((s) => bytes(s) <= 512, 'subject must be at most 512 bytes').optional(),
-  message: z.string().min(1).refine((s) => bytes(s) <= 256 * 1024, 'message must be at most 256 KB'),
+  topic_urn: z.string().check(z.regex(/^urn:smn:[^:/]+:[^:/]+:[^:/]+$/, 'topic_urn must be urn:smn:{region}:{project_id}:{topic}')),
+  subject: z.optional(z.string().check(z.refine((s) => bytes(s) <= 512, 'subject must be at most 512 bytes'))),
+  message: z.string().check(z.minLength(1), z.refine((s) => bytes(s) <= 256 * 1024, 'message must be at most 256 KB')),
   /** Seconds the message is kept for retries, 1–86400 (the API's default is 3600). */
-  time_to_live: z
-    .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
-    .pipe(z.number().int().min(1).max(86_400))
-    .transform(String)
-    .optional(),
+  time_to_live: z.optional(
+    transformed(
+      z.pipe(
+        z.union([z.number().check(z.int()), transformed(z.string().check(z.regex(/^\d+$/)), Number)]),
+        z.number().check(z.int(), z.gte(1), z.lte(86_400)),
+      ),
+      String,
+    ),
+  ),
 });
 export type PublishMessageRequest = z.input<typeof PublishMessageRequestSchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../zod.ts';
 import { TimerEventSchema } from './schemas/timer.ts';
 import type { TimerEvent } from './schemas/timer.ts';
 import { ApigEventSchema, isApigEvent } from './schemas/apig.ts';
@@ -124,7 +124,7 @@ export function parseWebhookTrace(event: unknown, limits: BodyLimits = {}): CtsT
   return validate(CtsTraceSchema, body, 'webhook', 'body');
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, source: TriggerSource, prefix = ''): z.output<S> {
+function validate<S extends z.ZodMiniType>(schema: S, input: unknown, source: TriggerSource, prefix = ''): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw new TriggerValidationError(
@@ -133,7 +133,7 @@ function validate<S extends z.ZodType>(schema: S, input: unknown, source: Trigge
   );
 }
 
-type Issue = z.ZodError['issues'][number];
+type Issue = z.core.$ZodIssue;
 
 function describeIssue(issue: Issue): string {
   const hasInput = 'input' in issue && issue.input !== undefined;

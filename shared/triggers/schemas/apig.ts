@@ -1,48 +1,38 @@
-import { z } from 'zod';
+import * as z from '../../zod.ts';
+import { transformed } from '../../zod.ts';
 
 /** Header / query values: strings; numbers, booleans and repeated values (arrays) are tolerated. */
-const stringish = z
-  .union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))], {
+const stringish = transformed(
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))], {
     error: 'expected string',
-  })
-  .transform((value) => (Array.isArray(value) ? value.map(String).join(',') : String(value)));
+  }),
+  (value) => (Array.isArray(value) ? value.map(String).join(',') : String(value)),
+);
 
-const stringMap = z
-  .record(z.string(), stringish)
-  .nullish()
-  .transform((value): Record<string, string> => value ?? {});
+const stringMap = transformed(z.nullish(z.record(z.string(), stringish)), (value): Record<string, string> => value ?? {});
 
-const booleanish = z
-  .union([z.boolean(), z.enum(['true', 'false'])], { error: 'expected boolean' })
-  .transform((value) => value === true || value === 'true');
+const booleanish = transformed(
+  z.union([z.boolean(), z.enum(['true', 'false'])], { error: 'expected boolean' }),
+  (value) => value === true || value === 'true',
+);
 
-const optionalString = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? undefined);
+const optionalString = transformed(z.nullish(z.string()), (value) => value ?? undefined);
 
 /** FunctionGraph APIG trigger event (shared and dedicated gateway). */
-export const ApigEventSchema = z
-  .object({
-    body: z
-      .string()
-      .nullish()
-      .transform((value) => value ?? ''),
-    requestContext: z
-      .object({
-        apiId: optionalString,
-        requestId: z.string(),
-        stage: optionalString,
-      })
-      .loose(),
-    queryStringParameters: stringMap,
-    httpMethod: z.string().transform((value) => value.toUpperCase()),
-    pathParameters: stringMap,
-    headers: stringMap,
-    path: z.string(),
-    isBase64Encoded: booleanish.nullish().transform((value) => value ?? false),
-  })
-  .loose();
+export const ApigEventSchema = z.looseObject({
+  body: transformed(z.nullish(z.string()), (value) => value ?? ''),
+  requestContext: z.looseObject({
+    apiId: optionalString,
+    requestId: z.string(),
+    stage: optionalString,
+  }),
+  queryStringParameters: stringMap,
+  httpMethod: transformed(z.string(), (value) => value.toUpperCase()),
+  pathParameters: stringMap,
+  headers: stringMap,
+  path: z.string(),
+  isBase64Encoded: transformed(z.nullish(booleanish), (value) => value ?? false),
+});
 
 export type ApigEvent = z.output<typeof ApigEventSchema>;
 
