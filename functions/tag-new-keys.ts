@@ -152,7 +152,7 @@ async function sweep(r: GuardrailRun): Promise<void> {
 
   let tagged: Set<string>;
   try {
-    tagged = await keysCarrying(r.cloud, wanted.tags);
+    tagged = await keysCarrying(r.cloud, wanted.tags, r.policy.concurrency);
   } catch (error) {
     r.report.failed('sweep', 'kms.listKmsByTags', failureReason(error));
     return;
@@ -186,10 +186,29 @@ async function sweep(r: GuardrailRun): Promise<void> {
 // ---- observe ------------------------------------------------------------------------------------
 
 /** Ids of the keys carrying every one of `tags` with exactly that value. */
-async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[]): Promise<Set<string>> {
+/**
+ * The ids of every key already carrying all `tags`. ListKmsByTags pages by offset and says how many keys
+ * match, so after the first page the others are fetched side by side (bounded), not one after another.
+ */
+async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[], concurrency: number): Promise<Set<string>> {
   const filter = tags.map((tag) => ({ key: tag.key, values: [tag.value] }));
   const ids = new Set<string>();
-  for await (const resource of cloud.kms.listKmsByTags({ tags: filter, limit: SWEEP_PAGE_SIZE })) ids.add(resource.resource_id);
+  const add = (resources: readonly { resource_id: string }[]) => {
+    for (const resource of resources) ids.add(resource.resource_id);
+  };
+  const first = await cloud.kms.listKmsByTagsPage({ tags: filter, limit: SWEEP_PAGE_SIZE, offset: 0 });
+  add(first.resources);
+  if (first.resources.length < SWEEP_PAGE_SIZE) return ids;
+  if (first.total_count === undefined) {
+    // No total to plan with: read on, page after page.
+    for await (const resource of cloud.kms.listKmsByTags({ tags: filter, limit: SWEEP_PAGE_SIZE, offset: SWEEP_PAGE_SIZE })) ids.add(resource.resource_id);
+    return ids;
+  }
+  const offsets: number[] = [];
+  for (let offset = SWEEP_PAGE_SIZE; offset < first.total_count; offset += SWEEP_PAGE_SIZE) offsets.push(offset);
+  await forEachLimit(offsets, concurrency, async (offset) => {
+    add((await cloud.kms.listKmsByTagsPage({ tags: filter, limit: SWEEP_PAGE_SIZE, offset })).resources);
+  });
   return ids;
 }
 
