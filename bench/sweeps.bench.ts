@@ -1,11 +1,15 @@
 /**
  * Sweeps at scale: the local cloud (its own process) holds 50,000 keys and answers every API call after 20 ms;
- * each function's TIMER sweep runs in another process. Per sweep: wall time against the minimum
+ * each function's TIMER sweep runs from its deployable bundle (`npm run build`'s) under plain Node in another process. Per sweep: wall time against the minimum
  * (calls × latency / concurrency), calls against the minimum the data needs (see BENCHMARKS.md for the
  * derivation), and the sweep process's peak RSS against 150 MB.
  */
-import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFunctions } from '../local/build.ts';
 import { createInterface } from 'node:readline';
 import { startChild } from './lib/child.ts';
 import { SCENARIO } from './lib/sweep-cloud.ts';
@@ -50,19 +54,21 @@ async function ask<T>(lines: AsyncIterator<string>, send: () => void): Promise<T
   return JSON.parse(next.value as string) as T;
 }
 
-function sweep(name: string, url: string, identity: unknown): Promise<{ ms: number; rss: number; counts: Record<string, number> }> {
-  const script = fileURLToPath(new URL('./lib/sweep-run.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, name, url, JSON.stringify(identity), String(CONCURRENCY)], {
+function sweep(bundle: string, url: string, identity: unknown): Promise<{ ms: number; rss: number; counts: Record<string, number> }> {
+  const script = fileURLToPath(new URL('./lib/sweep-run.cjs', import.meta.url));
+  const child = spawn(process.execPath, [script, bundle, url, JSON.stringify(identity), String(CONCURRENCY)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name} sweep exited with ${code}: ${out}`))));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${bundle} sweep exited with ${code}: ${out}`))));
   });
 }
 
 export async function run(): Promise<Figure[]> {
+  const outDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+  const bundles = new Map((await buildFunctions(fileURLToPath(new URL('..', import.meta.url)), outDir)).map((f) => [f.name, f.bundle]));
   const cloud = await startChild<{ url: string; identity: unknown }>(fileURLToPath(new URL('./lib/sweep-cloud.ts', import.meta.url)), [String(LATENCY_MS)]);
   const lines = createInterface({ input: cloud.child.stdout! })[Symbol.asyncIterator]();
   const command = (line: string) => () => cloud.child.stdin!.write(`${line}\n`);
@@ -77,7 +83,7 @@ export async function run(): Promise<Figure[]> {
       for (let r = 0; r < rounds(3); r++) {
         await ask(lines, command('reset'));
         const before = (await ask<{ stats: Stats }>(lines, command('stats'))).stats.requests;
-        const result = await sweep(name, cloud.info.url, cloud.info.identity);
+        const result = await sweep(bundles.get(name)!, cloud.info.url, cloud.info.identity);
         const after = await ask<{ stats: Stats; rss: number }>(lines, command('stats'));
         const calls = after.stats.requests - before;
         time.push(result.ms / ((calls * LATENCY_MS) / CONCURRENCY));
@@ -97,6 +103,7 @@ export async function run(): Promise<Figure[]> {
     }
   } finally {
     await cloud.stop();
+    rmSync(outDir, { recursive: true, force: true });
   }
   return figures;
 }

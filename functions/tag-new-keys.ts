@@ -33,6 +33,7 @@ const DESCRIPTION_MAX_CHARS = 255;
 /** Keys per ListKeys / ListKmsByTags page in a sweep: fewer calls, still one page in memory. */
 const SWEEP_PAGE_SIZE = 1000;
 const OUT_OF_TIME = 'out of time: left for the next run';
+const TAG_PAGES_IN_FLIGHT = 2;
 
 // ---- plan (pure) --------------------------------------------------------------------------------
 
@@ -188,7 +189,8 @@ async function sweep(r: GuardrailRun): Promise<void> {
 /** Ids of the keys carrying every one of `tags` with exactly that value. */
 /**
  * The ids of every key already carrying all `tags`. ListKmsByTags pages by offset and says how many keys
- * match, so after the first page the others are fetched side by side (bounded), not one after another.
+ * match, so after the first page the others are fetched two at a time, not one after another: each page of
+ * 1,000 keys comes with their details, and more pages in flight cost more memory than they save time.
  */
 async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[], concurrency: number): Promise<Set<string>> {
   const filter = tags.map((tag) => ({ key: tag.key, values: [tag.value] }));
@@ -206,7 +208,7 @@ async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[], concurrenc
   }
   const offsets: number[] = [];
   for (let offset = SWEEP_PAGE_SIZE; offset < first.total_count; offset += SWEEP_PAGE_SIZE) offsets.push(offset);
-  await forEachLimit(offsets, concurrency, async (offset) => {
+  await forEachLimit(offsets, Math.min(concurrency, TAG_PAGES_IN_FLIGHT), async (offset) => {
     add((await cloud.kms.listKmsByTagsPage({ tags: filter, limit: SWEEP_PAGE_SIZE, offset })).resources);
   });
   return ids;
