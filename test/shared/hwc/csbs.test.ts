@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, defaultFixture } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
 import { CSBS_PROVIDER_ID, LocalErrorCode } from '../../../shared/hwc/index.ts';
 import type { CheckpointItem, CheckRestorableRequest, HuaweiCloud } from '../../../shared/hwc/index.ts';
-import { clientFor, collect, rejection, startTestCloud } from './support.ts';
+import { clientFor, collect, rejection, shareCloud } from './support.ts';
 
 let cloud: LocalCloud;
 let hwc: HuaweiCloud;
@@ -29,18 +29,10 @@ function fixture(): Fixture {
   };
 }
 
-beforeAll(async () => {
-  cloud = await startTestCloud(fixture());
-  hwc = clientFor(cloud);
-});
-afterAll(async () => {
-  await hwc.close();
-  await cloud.close();
-});
-beforeEach(() => {
-  cloud.reset();
-  cloud.setFaults(undefined);
-});
+shareCloud((started, client) => {
+  cloud = started;
+  hwc = client;
+}, () => fixture());
 
 /** What check-restorable sends: each disk backup restored onto the disk it was taken from. */
 function restoreInPlace(item: CheckpointItem): CheckRestorableRequest['check_restorable'][number] {

@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDS } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
 import { LocalErrorCode } from '../../../shared/hwc/index.ts';
 import type { CreateSecretEventRequest, HuaweiCloud } from '../../../shared/hwc/index.ts';
-import { clientFor, collect, rejection, seedFailingFirst, startTestCloud } from './support.ts';
+import { clientFor, collect, rejection, seedFailingFirst, shareCloud } from './support.ts';
 
 let cloud: LocalCloud;
 let hwc: HuaweiCloud;
 
-beforeAll(async () => {
-  cloud = await startTestCloud();
-  hwc = clientFor(cloud);
-});
-afterAll(async () => {
-  await hwc.close();
-  await cloud.close();
-});
-beforeEach(() => {
-  cloud.reset();
-  cloud.setFaults(undefined);
+shareCloud((started, client) => {
+  cloud = started;
+  hwc = client;
 });
 
 const topicUrn = () => `urn:smn:${cloud.identity.region}:${cloud.identity.projectId}:${DEFAULT_IDS.topic}`;

@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDS } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
 import { HwcError, KeyState, LocalErrorCode, isDefaultKey } from '../../../shared/hwc/index.ts';
 import type { HuaweiCloud } from '../../../shared/hwc/index.ts';
-import { clientFor, collect, rejection, seedFailingFirst, startTestCloud } from './support.ts';
+import { clientFor, collect, rejection, seedFailingFirst, shareCloud } from './support.ts';
 
 const ids = DEFAULT_IDS.keys;
 let cloud: LocalCloud;
 let hwc: HuaweiCloud;
 
-beforeAll(async () => {
-  cloud = await startTestCloud();
-  hwc = clientFor(cloud);
-});
-afterAll(async () => {
-  await hwc.close();
-  await cloud.close();
-});
-beforeEach(() => {
-  cloud.reset();
-  cloud.setFaults(undefined);
+shareCloud((started, client) => {
+  cloud = started;
+  hwc = client;
 });
 
 const traces = (name: string) => cloud.state.traces.filter((t) => t.cts.trace_name === name);

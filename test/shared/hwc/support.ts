@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startCloud } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
 import { mulberry32 } from '../../../local/cloud/faults.ts';
@@ -11,6 +11,28 @@ export const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 4 } as const;
 
 export function startTestCloud(fixture?: Fixture): Promise<LocalCloud> {
   return startCloud(fixture === undefined ? { port: 0 } : { port: 0, fixture });
+}
+
+/**
+ * One embedded cloud and one client for a whole test file, handed to `use` once started; the cloud's state
+ * and faults are reset before each test.
+ */
+export function shareCloud(use: (cloud: LocalCloud, hwc: HuaweiCloud) => void, fixture?: () => Fixture): void {
+  let cloud: LocalCloud;
+  let hwc: HuaweiCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(fixture?.());
+    hwc = clientFor(cloud);
+    use(cloud, hwc);
+  });
+  afterAll(async () => {
+    await hwc.close();
+    await cloud.close();
+  });
+  beforeEach(() => {
+    cloud.reset();
+    cloud.setFaults(undefined);
+  });
 }
 
 export function clientFor(cloud: LocalCloud, options: Partial<HuaweiCloudOptions> = {}): HuaweiCloud {
