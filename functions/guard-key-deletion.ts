@@ -150,29 +150,34 @@ async function guardTracedKey(r: GuardrailRun, trace: CtsTrace, secrets: SecretI
   if (key) await guardKey(r, key, secrets);
 }
 
-/** Every key pending deletion, streamed page by page, at most `policy.concurrency` at a time. */
+/**
+ * Every key pending deletion, at most `policy.concurrency` at a time. The list is read whole first: its pages
+ * are offsets into the keys still pending, and each cancel takes a key out of it, so paging while cancelling
+ * would skip keys.
+ */
 async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
-  let stop = false;
+  const pending: KeyView[] = [];
   try {
-    const pending = r.cloud.kms.listKeys({ key_state: KeyState.pendingDeletion, key_spec: 'ALL', limit: SWEEP_PAGE_SIZE });
-    const outcome = await forEachLimit(
-      pending,
-      r.policy.concurrency,
-      async (key) => {
-        if (key.key_state !== KeyState.pendingDeletion) return; // the filter is the API's; do not rely on it
-        if (r.outOfTime()) {
-          stop = true;
-          r.report.deferred('cancel-deletion', key.key_id, OUT_OF_TIME);
-          return;
-        }
-        await guardKey(r, key, secrets);
-      },
-      { shouldStop: () => stop },
-    );
-    if (!outcome.exhausted) r.report.deferred('sweep', 'remaining keys', `${OUT_OF_TIME}; keys not yet listed were not examined`);
+    for await (const key of r.cloud.kms.listKeys({ key_state: KeyState.pendingDeletion, key_spec: 'ALL', limit: SWEEP_PAGE_SIZE })) {
+      if (key.key_state === KeyState.pendingDeletion) pending.push(key); // the filter is the API's; do not rely on it
+    }
   } catch (error) {
     r.report.failed('sweep', 'kms.listKeys', failureReason(error));
+    return;
   }
+  let stop = false;
+  await forEachLimit(
+    pending,
+    r.policy.concurrency,
+    async (key) => {
+      if (stop || r.outOfTime()) {
+        stop = true;
+        r.report.deferred('cancel-deletion', key.key_id, OUT_OF_TIME);
+        return;
+      }
+      await guardKey(r, key, secrets);
+    },
+  );
 }
 
 /** Observe → plan → apply for one key whose details we have. */

@@ -37,6 +37,8 @@ export interface ObservedEvents {
   /** Names of the events at least one secret subscribes to. */
   readonly referenced: ReadonlySet<string>;
   readonly secretCount: number;
+  /** Secrets the cloud listed without `event_subscriptions`: what they reference is unknown. */
+  readonly unknownReferences: readonly string[];
 }
 
 export interface PlannedEvent {
@@ -62,6 +64,12 @@ export const definition: GuardrailDefinition = {
   traceNames: [],
   async run(r) {
     const observed = await observe(r.cloud);
+    if (observed.unknownReferences.length > 0) {
+      // An orphan is only an orphan over every secret: with some secrets' references unknown, delete nothing.
+      const names = observed.unknownReferences.slice(0, 5).join(', ');
+      r.report.failed('sweep', 'csms.listSecrets', `no event_subscriptions for ${observed.unknownReferences.length} secret(s) (${names}): which events they use is unknown, nothing deleted`);
+      return;
+    }
     const plan = planPrune(observed, r.policy, r.now);
     r.log.info('observed', {
       events: observed.events.length,
@@ -93,18 +101,20 @@ export async function observe(cloud: HuaweiCloud): Promise<ObservedEvents> {
     events.push({ name: event.name, createdAt: tryCtsTimeToDate(event.create_time) });
   }
   const referenced = new Set<string>();
+  const unknownReferences: string[] = [];
   let secretCount = 0;
   for await (const secret of cloud.csms.listSecrets()) {
     secretCount++;
-    for (const name of secret.event_subscriptions) referenced.add(name);
+    if (secret.event_subscriptions === undefined) unknownReferences.push(secret.name);
+    for (const name of secret.event_subscriptions ?? []) referenced.add(name);
   }
-  return { events, referenced, secretCount };
+  return { events, referenced, secretCount, unknownReferences };
 }
 
 // ---- plan -------------------------------------------------------------------------------------
 
 /** Pure: which events to delete now, which wait for a later run, which are kept and why. */
-export function planPrune(observed: ObservedEvents, policy: PrunePolicy, now: Date): PrunePlan {
+export function planPrune(observed: Omit<ObservedEvents, 'unknownReferences'>, policy: PrunePolicy, now: Date): PrunePlan {
   const graceMs = policy.orphanGraceDays * DAY_MS;
   const orphans: Array<{ name: string; createdAt: Date }> = [];
   const kept: PlannedEvent[] = [];

@@ -34,8 +34,11 @@ export type SecretEvent = z.output<typeof SecretEventSchema>;
 
 export const SecretSchema = z.object({
   name: present,
-  /** The events this secret subscribes to; required because deciding an event is unused depends on it. */
-  event_subscriptions: z.array(stringish),
+  /**
+   * The events this secret subscribes to. Absent is not "none": the API document does not promise the field,
+   * so it stays undefined, and a caller deciding that an event is unused must treat it as unknown.
+   */
+  event_subscriptions: optional(z.array(stringish)),
   id: optional(stringish),
   kms_key_id: optional(stringish),
   description: optional(stringish),

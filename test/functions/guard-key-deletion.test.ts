@@ -356,10 +356,21 @@ describe('guard-key-deletion, TIMER sweep', () => {
       `applied cancel-deletion ${kid(1)}`,
       `applied audit-tag ${kid(1)}`,
       `deferred cancel-deletion ${kid(2)}`,
-      'deferred sweep remaining keys',
+      `deferred cancel-deletion ${kid(3)}`,
     ]);
     expect(stateOf(r, kid(3))).toBe('4');
   });
+
+  it('cancels every protected key when more are pending than three pages hold', async () => {
+    // Pages of the pending list are offsets into the keys still pending: paging while cancelling skips keys.
+    const keys = Array.from({ length: 2_100 }, (_, i) => pending(`${(i + 10).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`, `prod-${i}`));
+    const r = await start(fixture(keys));
+
+    const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_CONCURRENCY: '16' });
+
+    expect(report.counts).toMatchObject({ applied: 4_200, failed: 0, deferred: 0 });
+    expect([...r.cloud.state.keys.values()].filter((k) => k.key_state === '4')).toEqual([]);
+  }, 60_000);
 
   it('reports a listing the cloud refuses as failed', async () => {
     const r = await start(sweepFixture());

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyPrune, createHandler, definition, KIND, observe, planPrune } from '../../functions/prune-orphan-events.ts';
@@ -328,6 +330,38 @@ describe('prune-orphan-events, time limit', () => {
     const report = await sweep(r, {}, fgContext({ remainingMs: 100 }));
     expect(report.counts).toMatchObject({ applied: 0, deferred: 2 });
     expect(deleteCalls(r)).toBe(0);
+  });
+});
+
+describe('prune-orphan-events, secrets whose references are unknown', () => {
+  it('deletes nothing and says why when a secret is listed without event_subscriptions', async () => {
+    // The API document does not promise the field, and the embedded cloud always sends it: a minimal
+    // CSMS on loopback answers the two listings, and would record any DELETE.
+    const deletes: string[] = [];
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'DELETE') deletes.push(req.url ?? '');
+      if (req.url?.includes('/csms/events')) {
+        res.end(JSON.stringify({ events: [{ name: 'orphan', event_types: ['SECRET_VERSION_CREATED'], state: 'ENABLED', create_time: NOW.getTime() - 30 * DAY }], page_info: {} }));
+      } else res.end(JSON.stringify({ secrets: [{ name: 'db-password', kms_key_id: 'k' }], page_info: {} }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const env = { HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_PROJECT_ID: 'p', HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK', HUAWEICLOUD_ENDPOINT_URL: url };
+      const report = (await createHandler({ env, now: () => NOW, logSink: () => {} })(timerEvent(), fgContext() as any)) as FunctionReport;
+      expect(report.actions).toEqual([
+        {
+          kind: 'sweep',
+          target: 'csms.listSecrets',
+          status: 'failed',
+          reason: 'no event_subscriptions for 1 secret(s) (db-password): which events they use is unknown, nothing deleted',
+        },
+      ]);
+      expect(deletes).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
 
