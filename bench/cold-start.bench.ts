@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { buildFunctions } from '../local/build.ts';
 import { rounds } from './lib/stats.ts';
 import type { Figure } from './lib/stats.ts';
+import { FUNCTION_BUNDLE_OPTIONS } from '../local/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUDGET_BYTES = 400 * 1024;
@@ -30,19 +31,7 @@ async function officialBundle(dir: string): Promise<string> {
     ].join('\n'),
   );
   const outfile = join(dir, 'official', 'index.js');
-  // The same options as local/build.ts.
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'error',
-    nodePaths: [join(ROOT, 'node_modules')],
-  });
+  await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')] });
   return outfile;
 }
 

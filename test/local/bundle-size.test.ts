@@ -7,22 +7,14 @@ import type { BuildOptions, Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerless, sourceOf } from '../../local/serverless.ts';
 import { runProbes } from './validation-probes.ts';
+import { FUNCTION_BUNDLE_OPTIONS } from '../../local/build.ts';
 
 // Every function bundle stays within the 400 KB budget (BENCHMARKS.md: cold start), which holds only while
 // schemas use `zod/mini`: classic zod alone is ≈ 450 KB and cannot be tree-shaken. Same esbuild options as
 // local/build.ts, plus a metafile to see what went in.
 const root = join(import.meta.dirname, '..', '..');
 const BUDGET_BYTES = 400 * 1024;
-const options: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'error',
-  metafile: true,
-};
+const options: BuildOptions = { ...FUNCTION_BUNDLE_OPTIONS, logLevel: 'error', metafile: true };
 
 let dir: string;
 const bundles: { name: string; bytes: number; inputs: string[] }[] = [];

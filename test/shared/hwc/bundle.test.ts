@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_BUNDLE_OPTIONS } from '../../../local/build.ts';
 
 // The transport imports two undici modules by path (its pool and request API, not the whole package) to keep
 // every function bundle small and quick to load. This checks, on the installed undici, that the bundle as
@@ -23,17 +24,7 @@ describe('the bundled Huawei Cloud module', () => {
 
   it('loads from an esbuild bundle without the rest of undici and completes a request', async () => {
     const outfile = join(dir, 'hwc.cjs');
-    const result = await build({
-      entryPoints: [join(root, 'shared/hwc/index.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      metafile: true,
-      logLevel: 'error',
-    });
+    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, 'shared/hwc/index.ts')], outfile, metafile: true, logLevel: 'error' });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((input) => input.includes('undici/lib/dispatcher/pool.js'))).toBe(true);
     expect(inputs.some((input) => input.endsWith('undici/index.js'))).toBe(false);
