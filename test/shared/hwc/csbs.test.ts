@@ -3,7 +3,7 @@ import { DEFAULT_IDS, defaultFixture } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
 import { CSBS_PROVIDER_ID, LocalErrorCode } from '../../../shared/hwc/index.ts';
 import type { CheckpointItem, CheckRestorableRequest, HuaweiCloud } from '../../../shared/hwc/index.ts';
-import { clientFor, collect, rejection, shareCloud } from './support.ts';
+import { clientFor, collect, rejection, expectRefusedBeforeSending, shareCloud } from './support.ts';
 
 let cloud: LocalCloud;
 let hwc: HuaweiCloud;
@@ -135,14 +135,6 @@ describe('CsbsApi request validation (nothing is sent)', () => {
     ['an unknown status', () => hwc.csbs.listCheckpointItemsPage({ status: 'fine' as 'available' }), 'status'],
     ['a page size of 0', () => hwc.csbs.listCheckpointItems({ limit: '0' }), 'limit'],
   ] as const)('rejects %s', async (_name, call, field) => {
-    const before = cloud.stats.requests;
-    const error = await rejection(async () => {
-      const result: unknown = call();
-      if (Symbol.asyncIterator in Object(result)) await collect(result as AsyncIterable<unknown>);
-      else await result;
-    });
-    expect(error).toMatchObject({ status: 0, errorCode: LocalErrorCode.invalidRequest });
-    expect(error.errorMsg).toContain(field);
-    expect(cloud.stats.requests).toBe(before);
+    await expectRefusedBeforeSending(cloud, call, field);
   });
 });

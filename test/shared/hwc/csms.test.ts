@@ -3,7 +3,7 @@ import { DEFAULT_IDS } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
 import { LocalErrorCode } from '../../../shared/hwc/index.ts';
 import type { CreateSecretEventRequest, HuaweiCloud } from '../../../shared/hwc/index.ts';
-import { clientFor, collect, rejection, seedFailingFirst, shareCloud } from './support.ts';
+import { clientFor, collect, rejection, seedFailingFirst, expectRefusedBeforeSending, shareCloud } from './support.ts';
 
 let cloud: LocalCloud;
 let hwc: HuaweiCloud;
@@ -146,15 +146,7 @@ describe('CsmsApi request validation (nothing is sent)', () => {
     ['a non-SMN notification', () => hwc.csms.createSecretEvent({ ...event('e'), notification: { target_type: 'SMS' as 'SMN', target_id: 'x', target_name: 'y' } }), 'notification.target_type'],
     ['a page size over 1000', () => hwc.csms.listSecrets({ limit: 1001 }), 'limit'],
   ] as const)('rejects %s', async (_name, call, field) => {
-    const before = cloud.stats.requests;
-    const error = await rejection(async () => {
-      const result: unknown = call();
-      if (Symbol.asyncIterator in Object(result)) await collect(result as AsyncIterable<unknown>);
-      else await result;
-    });
-    expect(error).toMatchObject({ status: 0, errorCode: LocalErrorCode.invalidRequest });
-    expect(error.errorMsg).toContain(field);
-    expect(cloud.stats.requests).toBe(before);
+    await expectRefusedBeforeSending(cloud, call, field);
   });
 
   it('never echoes a secret value in a validation error', async () => {

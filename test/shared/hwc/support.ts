@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startCloud } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
 import { mulberry32 } from '../../../local/cloud/faults.ts';
-import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
+import { HuaweiCloud, HwcError, LocalErrorCode } from '../../../shared/hwc/index.ts';
 import type { HuaweiCloudOptions } from '../../../shared/hwc/index.ts';
 
 /** Shared set-up for the service tests: an embedded cloud on loopback and a client signed as its demo user. */
@@ -77,4 +77,21 @@ export function seedFailingFirst(failures: number, rate = 0.5): number {
     if (ok && draw() >= rate) return seed;
   }
   throw new Error(`no seed fails the first ${failures} draws`);
+}
+
+/**
+ * Asserts that `call` (a promise or a listing) is refused as an invalid request naming `field`, before
+ * anything reaches the cloud. Returns the error for further checks.
+ */
+export async function expectRefusedBeforeSending(cloud: LocalCloud, call: () => unknown, field: string): Promise<HwcError> {
+  const before = cloud.stats.requests;
+  const error = await rejection(async () => {
+    const result = call();
+    if (Symbol.asyncIterator in Object(result)) await collect(result as AsyncIterable<unknown>);
+    else await result;
+  });
+  expect(error).toMatchObject({ status: 0, errorCode: LocalErrorCode.invalidRequest });
+  expect(error.errorMsg).toContain(field);
+  expect(cloud.stats.requests).toBe(before);
+  return error;
 }
