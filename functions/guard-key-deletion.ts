@@ -11,6 +11,7 @@ import type { CtsTrace } from '../shared/triggers/schemas/cts.ts';
 import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
 import { fitTags, TAG_LIMIT_REASON } from './lib/key-tags.ts';
 import { keyIdOfTrace } from './lib/key-trace.ts';
+import { withTags } from './lib/keys-with-tags.ts';
 
 /**
  * guard-key-deletion: cancels the scheduled deletion of protected keys.
@@ -153,7 +154,8 @@ async function guardTracedKey(r: GuardrailRun, trace: CtsTrace, secrets: SecretI
 /**
  * Every key pending deletion, at most `policy.concurrency` at a time. The list is read whole first: its pages
  * are offsets into the keys still pending, and each cancel takes a key out of it, so paging while cancelling
- * would skip keys.
+ * would skip keys. Their tags come from one listing of every key when that costs fewer calls than one
+ * ShowKmsTags per pending key (./lib/keys-with-tags.ts).
  */
 async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
   const pending: KeyView[] = [];
@@ -165,29 +167,32 @@ async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
     r.report.failed('sweep', 'kms.listKeys', failureReason(error));
     return;
   }
+  const left = new Map(pending.map((key) => [key.key_id, key]));
   let stop = false;
   await forEachLimit(
-    pending,
+    withTags(r.cloud, pending, r.log),
     r.policy.concurrency,
-    async (key) => {
-      if (stop || r.outOfTime()) {
+    async ({ key, tags }) => {
+      if (r.outOfTime()) {
         stop = true;
-        r.report.deferred('cancel-deletion', key.key_id, OUT_OF_TIME);
         return;
       }
-      await guardKey(r, key, secrets);
+      left.delete(key.key_id);
+      await guardKey(r, key, secrets, tags);
     },
+    { shouldStop: () => stop },
   );
+  for (const key of left.values()) r.report.deferred('cancel-deletion', key.key_id, OUT_OF_TIME);
 }
 
-/** Observe → plan → apply for one key whose details we have. */
-async function guardKey(r: GuardrailRun, key: KeyView, secrets: SecretIndex): Promise<void> {
+/** Observe → plan → apply for one key whose details (and maybe tags) we have. */
+async function guardKey(r: GuardrailRun, key: KeyView, secrets: SecretIndex, listedTags?: readonly Tag[]): Promise<void> {
   const skip = skipReason(key);
   if (skip) {
     r.report.skipped('cancel-deletion', key.key_id, skip);
     return;
   }
-  const tags = await read(r, key.key_id, async () => (await r.cloud.kms.showKmsTags({ key_id: key.key_id })).tags);
+  const tags = listedTags ?? (await read(r, key.key_id, async () => (await r.cloud.kms.showKmsTags({ key_id: key.key_id })).tags));
   if (!tags) return;
   let observed: GuardObservation = { key, tags };
   if (needsInUseCheck(observed, r.policy)) {

@@ -1,5 +1,6 @@
 import { isDefaultKey, KeyState } from '../shared/hwc/kms.ts';
 import type { KeyDetails, Tag } from '../shared/hwc/kms.ts';
+import { HwcError } from '../shared/hwc/errors.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import { renderDescription } from '../shared/policy.ts';
 import type { Policy } from '../shared/policy.ts';
@@ -13,6 +14,8 @@ import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
 import { fitTags, formatTags, sanitizeTags, TAG_LIMIT_REASON, truncateChars } from './lib/key-tags.ts';
 import type { SanitizedTags, TagFit } from './lib/key-tags.ts';
 import { keyIdOfTrace } from './lib/key-trace.ts';
+import { everyKey } from './lib/keys-with-tags.ts';
+import type { ListedKey } from './lib/keys-with-tags.ts';
 
 /**
  * tag-new-keys: each new KMS key gets `created-by` (who created it), `created-at` (the trace's date, UTC
@@ -30,10 +33,7 @@ import { keyIdOfTrace } from './lib/key-trace.ts';
 export const CREATED_BY = 'created-by';
 export const CREATED_AT = 'created-at';
 const DESCRIPTION_MAX_CHARS = 255;
-/** Keys per ListKeys / ListKmsByTags page in a sweep: fewer calls, still one page in memory. */
-const SWEEP_PAGE_SIZE = 1000;
 const OUT_OF_TIME = 'out of time: left for the next run';
-const TAG_PAGES_IN_FLIGHT = 2;
 
 // ---- plan (pure) --------------------------------------------------------------------------------
 
@@ -139,9 +139,9 @@ async function tagTracedKey(r: GuardrailRun, trace: CtsTrace): Promise<void> {
 }
 
 /**
- * Policy tags for every key that lacks one. One ListKmsByTags listing finds the keys that already carry them
- * all (their ids are the only thing held for the whole run); ListKeys streams the rest page by page, and only
- * keys that need a look cost a ShowKmsTags (to keep their own values and count toward the limit).
+ * Policy tags for every key that lacks one. Keys come with their details and tags from one listing where the
+ * cloud allows it (./lib/keys-with-tags.ts), so only keys that need tags cost a call; a key the listing says
+ * nothing about is read on its own (ShowKmsTags: its own values stay, and count toward the limit).
  */
 async function sweep(r: GuardrailRun): Promise<void> {
   const wanted = wantedTags(r.policy);
@@ -151,68 +151,41 @@ async function sweep(r: GuardrailRun): Promise<void> {
     return;
   }
 
-  let tagged: Set<string>;
-  try {
-    tagged = await keysCarrying(r.cloud, wanted.tags, r.policy.concurrency);
-  } catch (error) {
-    r.report.failed('sweep', 'kms.listKmsByTags', failureReason(error));
-    return;
-  }
-
   let stop = false;
   try {
-    const keys = r.cloud.kms.listKeys({ key_spec: 'ALL', limit: SWEEP_PAGE_SIZE });
     const outcome = await forEachLimit(
-      keys,
+      everyKey(r.cloud, wanted.tags, r.log),
       r.policy.concurrency,
-      async (key) => {
-        const needsLook = !tagged.has(key.key_id) && skipReason(key) === undefined;
+      async (listed) => {
+        if (!needsWork(listed, r.policy)) return;
         if (r.outOfTime()) {
           stop = true;
-          if (needsLook) r.report.deferred('tag', key.key_id, OUT_OF_TIME);
+          r.report.deferred('tag', listed.keyId, OUT_OF_TIME);
           return;
         }
-        if (!needsLook) return;
-        const tags = await observe(r, key.key_id, () => showTags(r.cloud, key.key_id));
-        if (tags) await apply(r, key.key_id, planKey({ key, tags }, r.policy), { explain: false });
+        const key = listed.key ?? (await observe(r, listed.keyId, () => r.cloud.kms.listKeyDetail({ key_id: listed.keyId }).then((a) => a.key_info)));
+        if (!key || skipReason(key) !== undefined) return;
+        const tags = listed.tags ?? (await observe(r, listed.keyId, () => showTags(r.cloud, listed.keyId)));
+        if (tags) await apply(r, listed.keyId, planKey({ key, tags }, r.policy), { explain: false });
       },
       { shouldStop: () => stop },
     );
     if (!outcome.exhausted) r.report.deferred('sweep', 'remaining keys', `${OUT_OF_TIME}; keys not yet listed were not examined`);
   } catch (error) {
-    r.report.failed('sweep', 'kms.listKeys', failureReason(error));
+    r.report.failed('sweep', error instanceof HwcError ? error.operation : 'key listing', failureReason(error));
   }
+}
+
+/** False when what was listed already shows there is nothing to do (a key that is skipped, or has every tag). */
+function needsWork(listed: ListedKey, policy: TagPolicy): boolean {
+  if (listed.key === undefined) return true;
+  if (skipReason(listed.key) !== undefined) return false;
+  if (listed.tags === undefined) return true;
+  const plan = planKey({ key: listed.key, tags: listed.tags }, policy);
+  return 'skip' in plan || plan.tags.add.length > 0 || plan.tags.overLimit.length > 0;
 }
 
 // ---- observe ------------------------------------------------------------------------------------
-
-/** Ids of the keys carrying every one of `tags` with exactly that value. */
-/**
- * The ids of every key already carrying all `tags`. ListKmsByTags pages by offset and says how many keys
- * match, so after the first page the others are fetched two at a time, not one after another: each page of
- * 1,000 keys comes with their details, and more pages in flight cost more memory than they save time.
- */
-async function keysCarrying(cloud: HuaweiCloud, tags: readonly Tag[], concurrency: number): Promise<Set<string>> {
-  const filter = tags.map((tag) => ({ key: tag.key, values: [tag.value] }));
-  const ids = new Set<string>();
-  const add = (resources: readonly { resource_id: string }[]) => {
-    for (const resource of resources) ids.add(resource.resource_id);
-  };
-  const first = await cloud.kms.listKmsByTagsPage({ tags: filter, limit: SWEEP_PAGE_SIZE, offset: 0 });
-  add(first.resources);
-  if (first.resources.length < SWEEP_PAGE_SIZE) return ids;
-  if (first.total_count === undefined) {
-    // No total to plan with: read on, page after page.
-    for await (const resource of cloud.kms.listKmsByTags({ tags: filter, limit: SWEEP_PAGE_SIZE, offset: SWEEP_PAGE_SIZE })) ids.add(resource.resource_id);
-    return ids;
-  }
-  const offsets: number[] = [];
-  for (let offset = SWEEP_PAGE_SIZE; offset < first.total_count; offset += SWEEP_PAGE_SIZE) offsets.push(offset);
-  await forEachLimit(offsets, Math.min(concurrency, TAG_PAGES_IN_FLIGHT), async (offset) => {
-    add((await cloud.kms.listKmsByTagsPage({ tags: filter, limit: SWEEP_PAGE_SIZE, offset })).resources);
-  });
-  return ids;
-}
 
 async function showTags(cloud: HuaweiCloud, keyId: string): Promise<readonly Tag[]> {
   return (await cloud.kms.showKmsTags({ key_id: keyId })).tags;

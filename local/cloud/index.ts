@@ -6,6 +6,7 @@ import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
 import type { FaultConfig, FaultKind } from './faults.ts';
+import type { ApiVariants } from './variants.ts';
 import { defaultFixture } from './default-fixture.ts';
 import { parseFixture } from './fixture.ts';
 import type { Fixture } from './fixture.ts';
@@ -25,6 +26,7 @@ export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
 export { loadFixture, parseFixture } from './fixture.ts';
 export type * from './fixture.ts';
 export type { FaultConfig, FaultKind, HostileKind, TransportFaultKind } from './faults.ts';
+export type { ApiVariants } from './variants.ts';
 export { HOSTILE_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
@@ -42,6 +44,8 @@ export interface CloudOptions {
   faults?: FaultConfig;
   /** The cloud's notion of now: signature dates, token expiry, timestamps, traces. */
   clock?: () => Date;
+  /** Which way to answer where the API documents leave it open (default: their most direct reading). */
+  variants?: ApiVariants;
 }
 
 /** The fixture's first user: the credentials a demo or a test signs with. */
@@ -67,6 +71,8 @@ export interface LocalCloud {
   /** Subscribes to CTS traces (delivered after the response); returns the unsubscribe function. */
   onTrace(listener: (trace: CtsTrace) => void): () => void;
   setFaults(faults: FaultConfig | undefined): void;
+  /** Answers the open questions of the API documents another way from now on (see ApiVariants). */
+  setVariants(variants: ApiVariants): void;
   /** Back to the starting fixture (or to `fixture`): state, tokens, traces, messages, sequences and stats. */
   reset(fixture?: Fixture): void;
   /** API calls received (admin excluded), by operation name such as `kms.listKeys`. */
@@ -80,6 +86,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<LocalCloud
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const faults = options.faults === undefined ? undefined : parseFaultConfig(options.faults);
   const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()));
+  if (options.variants) cloud.setVariants(options.variants);
   await cloud.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return cloud;
 }
@@ -162,6 +169,10 @@ class Cloud implements LocalCloud {
 
   setFaults(faults: FaultConfig | undefined): void {
     this.faults.set(parseFaultConfig(faults));
+  }
+
+  setVariants(variants: ApiVariants): void {
+    this.state.variants = { ...variants };
   }
 
   reset(fixture?: Fixture): void {

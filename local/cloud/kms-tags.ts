@@ -104,6 +104,8 @@ function parseMatches(value: unknown): string[] {
   });
 }
 
+const everything = (): boolean => true;
+
 function listKmsByTags(ctx: ApiContext): ApiResult {
   const input = body(ctx);
   const action = input['action'];
@@ -115,7 +117,18 @@ function listKmsByTags(ctx: ApiContext): ApiResult {
   const offset = parseCount(input['offset'], 0, 1_000_000_000);
   if (offset === null) throw fail(400, 'KMS.0417', 'Invalid offset.');
 
+  const variants = ctx.state.variants;
+  const unfiltered = filters.length === 0;
+  if (unfiltered && variants.unfilteredListKmsByTags === 'refused') throw fail(400, 'KMS.0414', 'Invalid tags.');
+  const listed = unfiltered && variants.unfilteredListKmsByTags === 'tagged-only' ? (key: KmsKey) => key.tags.size > 0 : everything;
+  const detailOf = (key: KmsKey) => {
+    const detail = looseKeyDetails(key, ctx.state.region);
+    const shape = variants.listKmsByTagsDetail ?? 'object';
+    return shape === 'object' ? { resource_detail: detail } : shape === 'array' ? { resource_detail: [detail] } : {};
+  };
+
   const matches = (key: KmsKey) =>
+    listed(key) &&
     filters.every((filter) => {
       const value = key.tags.get(filter.key);
       return value !== undefined && (filter.values.length === 0 || filter.values.includes(value));
@@ -123,18 +136,18 @@ function listKmsByTags(ctx: ApiContext): ApiResult {
 
   const start = offset ?? 0;
   const size = limit ?? 10;
+  const resource = (key: KmsKey) => ({ resource_id: key.key_id, resource_name: key.key_alias, ...detailOf(key), tags: tagList(key) });
+  const every = ctx.project.keyOrder;
+  if (unfiltered && names.length === 0 && listed === everything) {
+    // Every key: the page is a slice (a 50,000-key account is not scanned for each page).
+    const body = action === 'count' ? { total_count: every.length } : { resources: every.slice(start, start + size).map(resource), total_count: every.length };
+    return { status: 200, body };
+  }
   const resources: unknown[] = [];
   let total = 0;
-  for (const key of ctx.project.keyOrder) {
+  for (const key of every) {
     if (!matches(key)) continue;
-    if (action === 'filter' && total >= start && resources.length < size) {
-      resources.push({
-        resource_id: key.key_id,
-        resource_name: key.key_alias,
-        resource_detail: looseKeyDetails(key, ctx.state.region),
-        tags: tagList(key),
-      });
-    }
+    if (action === 'filter' && total >= start && resources.length < size) resources.push(resource(key));
     total++;
   }
   return { status: 200, body: action === 'count' ? { total_count: total } : { resources, total_count: total } };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Fixture, FixtureVolume, KeyState } from './fixture.ts';
 import type { CtsTrace } from './traces.ts';
+import type { ApiVariants } from './variants.ts';
 
 /** The live, in-memory state of the local cloud. Maps are keyed by id (or name where the API addresses by name). */
 
@@ -225,6 +226,8 @@ export class CloudState {
   readonly messages: PublishedMessage[] = [];
   /** KMS responses by `<caller>|<sequence>`. */
   readonly sequences = new Map<string, StoredResponse>();
+  /** Which way the cloud answers where the API documents leave it open; kept across `load`. */
+  variants: ApiVariants = {};
 
   constructor(fixture?: Fixture) {
     if (fixture) this.load(fixture);

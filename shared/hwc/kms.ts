@@ -1,8 +1,8 @@
 import * as z from '../zod.ts';
 import { preprocess, transformed } from '../zod.ts';
-import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
+import { DEFAULT_PAGE_SIZE, pageSize, paginate, paginateByOffset } from './paginate.ts';
 import { boolish, callAndParse, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
-import type { ApiContext, CallOptions } from './schema.ts';
+import type { ApiContext, CallOptions, OffsetListingOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
 import type { CallSpec } from './transport.ts';
 
@@ -110,8 +110,9 @@ export type ShowKmsTagsResponse = z.output<typeof ShowKmsTagsResponseSchema>;
 export const KmsResourceSchema = z.object({
   resource_id: present,
   resource_name: optional(stringish),
-  // Documented as an object, shown as a one-element array in the API's own example.
-  resource_detail: preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? undefined, z.optional(KeyDetailsSchema)),
+  // Documented as an object, shown as a one-element array in the API's own example. Details that do not
+  // read as a key's are dropped rather than failing the page: a caller reads that key on its own.
+  resource_detail: preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? undefined, z.catch(z.optional(KeyDetailsSchema), undefined)),
   tags: z.array(TagSchema),
 });
 export type KmsResource = z.output<typeof KmsResourceSchema>;
@@ -120,6 +121,18 @@ export const ListKmsByTagsResponseSchema = z.object({
   resources: z.array(KmsResourceSchema),
   total_count: optional(numberish),
 });
+/** The same page with each resource's details left unread (not parsed, not kept). */
+const ListKmsByTagsWithoutDetailsSchema = z.object({
+  resources: z.array(z.omit(KmsResourceSchema, { resource_detail: true })),
+  total_count: optional(numberish),
+});
+
+export interface ByTagsOptions extends CallOptions {
+  /** `false`: leave each `resource_detail` unread, for a caller that needs only ids and tags (less CPU and memory). */
+  readonly details?: boolean | undefined;
+}
+
+const pageSchema = (options: ByTagsOptions) => (options.details === false ? ListKmsByTagsWithoutDetailsSchema : ListKmsByTagsResponseSchema);
 export type ListKmsByTagsResponse = z.output<typeof ListKmsByTagsResponseSchema>;
 const CountKmsByTagsResponseSchema = z.object({ total_count: numberish });
 
@@ -293,24 +306,29 @@ export class KmsApi {
     });
   }
 
-  /** One page of keys matching tags (`resource_instances/action`, action `filter`). */
-  async listKmsByTagsPage(params: ListKmsByTagsRequest = {}, options: CallOptions = {}): Promise<ListKmsByTagsResponse> {
+  /**
+   * One page of keys matching tags (`resource_instances/action`, action `filter`); `details: false` leaves
+   * each `resource_detail` unread.
+   */
+  async listKmsByTagsPage(params: ListKmsByTagsRequest = {}, options: ByTagsOptions = {}): Promise<ListKmsByTagsResponse> {
     const request = parseRequest(ListKmsByTagsRequestSchema, params, 'kms.listKmsByTags');
-    return this.byTags({ ...request, action: 'filter' }, ListKmsByTagsResponseSchema, options);
+    return this.byTags({ ...request, action: 'filter' }, pageSchema(options), options);
   }
 
-  /** Every key matching tags, page after page (`limit` page size, default 100; `offset` where to start). */
-  listKmsByTags(params: ListKmsByTagsRequest = {}, options: CallOptions = {}): AsyncGenerator<KmsResource, void, undefined> {
+  /**
+   * Every key matching tags (every key, without `tags`), page after page: `limit` page size (default 100),
+   * `offset` where to start; `pagesInFlight` pages requested at a time once the total is known (default 1);
+   * `details: false` leaves `resource_detail` unread, for a caller that needs only ids and tags.
+   */
+  listKmsByTags(params: ListKmsByTagsRequest = {}, options: OffsetListingOptions & ByTagsOptions = {}): AsyncGenerator<KmsResource, void, undefined> {
     const request = parseRequest(ListKmsByTagsRequestSchema, { ...params, limit: params.limit ?? DEFAULT_PAGE_SIZE }, 'kms.listKmsByTags');
     const { offset, ...filter } = request;
-    const limit = Number(filter.limit);
-    return paginate(async (cursor) => {
-      const start = Number(cursor ?? 0);
-      const page = await this.byTags({ ...filter, offset: String(start), action: 'filter' }, ListKmsByTagsResponseSchema, options);
-      const end = start + page.resources.length;
-      const last = page.resources.length < limit || (page.total_count !== undefined && end >= page.total_count);
-      return { items: page.resources, next: last ? undefined : String(end) };
-    }, offset);
+    const schema = pageSchema(options);
+    const fetchPage = async (start: number) => {
+      const page: ListKmsByTagsResponse = await this.byTags({ ...filter, offset: String(start), action: 'filter' }, schema, options);
+      return { items: page.resources, total: page.total_count };
+    };
+    return paginateByOffset(fetchPage, Number(offset ?? 0), Number(filter.limit), options.pagesInFlight);
   }
 
   /** How many keys match (action `count`). */

@@ -66,3 +66,66 @@ export const pageSize = transformed(
   ),
   String,
 );
+
+export interface OffsetPage<T> {
+  readonly items: readonly T[];
+  /** How many items the whole listing has, when the service says. */
+  readonly total: number | undefined;
+}
+
+/**
+ * Streams an offset-paged listing (`limit` items per page from `start`). Like `paginate` it reads ahead, but
+ * once a page has said how many items there are in all, the following offsets are known, so up to
+ * `pagesInFlight` of them are requested at a time instead of one: the pages of a long listing no longer wait
+ * for each other. Pages are handed on in order, so at most `pagesInFlight` + 1 are held. The listing ends at
+ * a short or empty page, or at the total; without a total it reads one page ahead. Stopping early (`break`,
+ * `return()`) asks for nothing more and settles once the requests in flight have, their outcomes discarded.
+ */
+export function paginateByOffset<T>(
+  fetchPage: (offset: number) => Promise<OffsetPage<T>>,
+  start: number,
+  limit: number,
+  pagesInFlight = 1,
+): AsyncGenerator<T, void, undefined> {
+  // Checked now, not at the first read: a bad option fails where it is given, before anything is sent.
+  if (!Number.isInteger(pagesInFlight) || pagesInFlight < 1) throw new RangeError(`pagesInFlight must be a whole number ≥ 1, got ${pagesInFlight}`);
+  return offsetPages(fetchPage, start, limit, pagesInFlight);
+}
+
+async function* offsetPages<T>(
+  fetchPage: (offset: number) => Promise<OffsetPage<T>>,
+  start: number,
+  limit: number,
+  pagesInFlight: number,
+): AsyncGenerator<T, void, undefined> {
+  const ahead: Promise<OffsetPage<T>>[] = [];
+  let next = start;
+  let end = Number.POSITIVE_INFINITY;
+  let totalKnown = false;
+  const request = () => {
+    const page = fetchPage(next);
+    // Handled here so a failure is not "unhandled" while the consumer is on an earlier page; the same
+    // promise is awaited (and throws) when the consumer gets there.
+    page.catch(ignore);
+    ahead.push(page);
+    next += limit;
+  };
+  request();
+  try {
+    for (let page = ahead.shift(); page !== undefined; page = ahead.shift()) {
+      const { items, total } = await page;
+      if (!totalKnown && total !== undefined) {
+        totalKnown = true;
+        end = total;
+      }
+      if (items.length < limit) {
+        yield* items;
+        return;
+      }
+      while (ahead.length < (totalKnown ? pagesInFlight : 1) && next < end) request();
+      yield* items;
+    }
+  } finally {
+    await Promise.all(ahead.map((page) => page.then(ignore, ignore)));
+  }
+}

@@ -55,6 +55,12 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Options of an offset-paged listing. */
+export interface OffsetListingOptions extends CallOptions {
+  /** Pages requested at a time once the listing's total is known (default 1: one page ahead). */
+  readonly pagesInFlight?: number | undefined;
+}
+
 /** Validates what a caller passes in; a bad value fails before anything is sent, naming the field. */
 export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown, operation: string): z.output<S> {
   const parsed = schema.safeParse(input);

@@ -258,10 +258,11 @@ describe('guard-key-deletion, TIMER sweep', () => {
     expect(report.actions.some((a) => a.target === kid(9))).toBe(false);
     expect(report.counts).toMatchObject({ applied: 12, skipped: 3, failed: 0, planned: 0 });
 
-    // One listing of pending keys, one of secrets for the whole run, and one tag read per pending key.
+    // One listing of pending keys, one of secrets for the whole run, and every key's tags from one page.
     expect(calls(r, 'kms.listKeys')).toBe(1);
     expect(calls(r, 'csms.listSecrets')).toBe(1);
-    expect(calls(r, 'kms.showKmsTags')).toBe(9);
+    expect(calls(r, 'kms.listKmsByTags')).toBe(1);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
     expect(calls(r, 'kms.enableKey')).toBe(0);
   });
 
@@ -371,6 +372,50 @@ describe('guard-key-deletion, TIMER sweep', () => {
     expect(report.counts).toMatchObject({ applied: 4_200, failed: 0, deferred: 0 });
     expect([...r.cloud.state.keys.values()].filter((k) => k.key_state === '4')).toEqual([]);
   }, 60_000);
+
+  it.each([
+    ['leaves untagged keys out of a listing without a tag filter', { unfilteredListKmsByTags: 'tagged-only' }, 0, 5],
+    ['refuses a listing without a tag filter (400)', { unfilteredListKmsByTags: 'refused' }, 0, 9],
+    ['gives no key details in the listing', { listKmsByTagsDetail: 'absent' }, 0, 0],
+    ['fails the listing (503 on every retry)', 'failing', 1, 9],
+  ] as const)('protects the same keys when the cloud %s: tags it did not list are read one by one', async (_, variant, warned, shows) => {
+    const r = await start(sweepFixture());
+    if (variant === 'failing') r.cloud.setFaults({ rate: { '503': 1 }, operations: ['kms.listKmsByTags'] });
+    else r.cloud.setVariants(variant);
+
+    const report = await invoke(r, timerEvent());
+
+    for (const id of PROTECTED) expect(stateOf(r, id), id).toBe('3');
+    for (const id of UNPROTECTED) expect(stateOf(r, id), id).toBe('4');
+    expect(report.counts).toMatchObject({ applied: 12, skipped: 3, failed: 0 });
+    expect(calls(r, 'kms.showKmsTags')).toBe(shows);
+    const warnings = r.logs.filter((line) => JSON.parse(line).level === 'warn');
+    expect(warnings).toHaveLength(warned);
+  });
+
+  it('reads tags key by key when that costs fewer calls than listing every key', async () => {
+    // 2,500 keys (three listing pages) and two pending, past the first page: the first page, then two reads.
+    const keys = Array.from({ length: 2_500 }, (_, i) => key(kid(100 + i), `app/k${i}`));
+    const r = await start(fixture([...keys, pending(kid(1), 'prod-a'), pending(kid(2), 'app/b', PROTECT)]));
+
+    const report = await invoke(r, timerEvent());
+
+    expect(report.counts).toMatchObject({ applied: 4, failed: 0 });
+    expect(calls(r, 'kms.listKmsByTags')).toBe(1);
+    expect(calls(r, 'kms.showKmsTags')).toBe(2);
+  });
+
+  it('lists every key when that is cheaper, handling pending keys as their page arrives', async () => {
+    // 2,500 keys and five pending spread over the pages: three pages instead of five reads.
+    const keys = Array.from({ length: 2_500 }, (_, i) => (i % 600 === 599 ? pending(kid(100 + i), `app/k${i}`, PROTECT) : key(kid(100 + i), `app/k${i}`)));
+    const r = await start(fixture(keys));
+
+    const report = await invoke(r, timerEvent());
+
+    expect(report.counts).toMatchObject({ applied: 8, failed: 0 });
+    expect(calls(r, 'kms.listKmsByTags')).toBe(3);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
+  });
 
   it('reports a listing the cloud refuses as failed', async () => {
     const r = await start(sweepFixture());

@@ -360,7 +360,7 @@ describe('tag-new-keys, TIMER sweep', () => {
       key(kid(18), 'app/disabled', { key_state: '3' }),
     ]);
 
-  it('adds the policy tags to every key lacking them, with one listing of each kind', async () => {
+  it('adds the policy tags to every key lacking them, reading keys and tags from one listing', async () => {
     const r = await start(sweepFixture());
 
     const report = await invoke(r, timerEvent());
@@ -379,24 +379,27 @@ describe('tag-new-keys, TIMER sweep', () => {
     expect(only(report, 'skipped')).toEqual([
       { kind: 'tag', target: kid(15), status: 'skipped', reason: '10-tag limit: team=platform, cost-center=cc-42 not added' },
     ]);
+    // ListKeys only counts the keys (is the listing whole?); one ListKmsByTags page brings every key's tags.
     expect(calls(r, 'kms.listKeys')).toBe(1);
     expect(calls(r, 'kms.listKmsByTags')).toBe(1);
-    // Only keys that lack a tag are looked at; the key already carrying both (and default/pending keys) are not.
-    expect(calls(r, 'kms.showKmsTags')).toBe(6);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
+    expect(calls(r, 'kms.listKeyDetail')).toBe(0);
+    expect(calls(r, 'kms.batchCreateKmsTags')).toBe(5);
   });
 
-  it('is idempotent: a second sweep plans nothing and reads no key already tagged', async () => {
+  it('is idempotent: a second sweep plans nothing and reads no key on its own', async () => {
     const r = await start(sweepFixture());
     await invoke(r, timerEvent());
     const before = r.cloud.state.resources();
-    const shows = calls(r, 'kms.showKmsTags');
+    const requests = r.cloud.stats.requests;
 
     const second = await invoke(r, timerEvent());
 
     expect(second.counts).toMatchObject({ applied: 0, planned: 0, failed: 0 });
     expect(r.cloud.state.resources()).toEqual(before);
-    // Still looked at: only the two keys that can never carry both tags (own team value; no room).
-    expect(calls(r, 'kms.showKmsTags') - shows).toBe(2);
+    // The count and the one listing page; the full key is reported again (it still lacks the tags).
+    expect(r.cloud.stats.requests - requests).toBe(2);
+    expect(only(second, 'skipped').map((a) => a.target)).toEqual([kid(15)]);
   });
 
   it('dry run: plans the changes and makes none', async () => {
@@ -408,16 +411,16 @@ describe('tag-new-keys, TIMER sweep', () => {
     expect(calls(r, 'kms.batchCreateKmsTags')).toBe(0);
   });
 
-  it('streams more than one page, with no per-key read of tagged keys', async () => {
+  it('streams more than one page, with no per-key read at all', async () => {
     const tagged = Array.from({ length: 1003 }, (_, i) => key(kid(1000 + i), `bulk/k${i}`, { tags: { team: 'platform', 'cost-center': 'cc-42' } }));
     const r = await start(fixture([key(kid(1), 'first/untagged'), ...tagged, key(kid(2), 'last/untagged')]));
 
     const report = await invoke(r, timerEvent());
 
     expect(report.actions.map((a) => `${a.status} ${a.target}`).sort()).toEqual([`applied ${kid(1)}`, `applied ${kid(2)}`]);
-    expect(calls(r, 'kms.listKeys')).toBe(2);
+    expect(calls(r, 'kms.listKeys')).toBe(1);
     expect(calls(r, 'kms.listKmsByTags')).toBe(2);
-    expect(calls(r, 'kms.showKmsTags')).toBe(2);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
   });
 
   it('refuses a blank policy tag key at cold start, naming the variable, and touches nothing', async () => {
@@ -456,6 +459,65 @@ describe('tag-new-keys, TIMER sweep', () => {
     r.cloud.setFaults({ rate: { '503': 1 }, operations: ['kms.listKmsByTags'] });
     const report = await invoke(r, timerEvent());
     expect(report.actions).toEqual([{ kind: 'sweep', target: 'kms.listKmsByTags', status: 'failed', reason: 'KMS.0104: KMS error.' }]);
+  });
+});
+
+// ---- the listing where the API document leaves it open ---------------------------------------------------
+
+describe('tag-new-keys, TIMER sweep, whichever way the cloud answers ListKmsByTags without a tag filter', () => {
+  const keys = () =>
+    fixture([
+      key(kid(40), 'app/untagged'),
+      key(kid(41), 'app/other-tag', { tags: { owner: 'x' } }),
+      key(kid(42), 'app/done', { tags: { team: 'platform', 'cost-center': 'cc-42' } }),
+      key(kid(43), 'app/own-team', { tags: { team: 'payments' } }),
+      key(kid(44), 'app/full', { tags: tenTags() }),
+      key(kid(45), 'app/pending', { key_state: '4' }),
+      key(kid(46), 'csms/default', { default_key_flag: '1' }),
+    ]);
+  const expectEveryKeyTagged = (r: FunctionRig, report: FunctionReport) => {
+    expect(tagsOf(r, kid(40))).toEqual({ team: 'platform', 'cost-center': 'cc-42' });
+    expect(tagsOf(r, kid(41))).toEqual({ owner: 'x', team: 'platform', 'cost-center': 'cc-42' });
+    expect(tagsOf(r, kid(43))).toEqual({ team: 'payments', 'cost-center': 'cc-42' });
+    expect(tagsOf(r, kid(44))).toEqual(tenTags());
+    expect(tagsOf(r, kid(45))).toEqual({});
+    expect(tagsOf(r, kid(46))).toEqual({});
+    expect(report.counts).toMatchObject({ applied: 3, skipped: 1, failed: 0 });
+  };
+  const warnings = (r: FunctionRig) => r.logs.map((line) => JSON.parse(line)).filter((line) => line.level === 'warn');
+
+  it('lists every key with its tags: one count, one page, no per-key reads', async () => {
+    const r = await start(keys());
+    expectEveryKeyTagged(r, await invoke(r, timerEvent()));
+    expect(r.cloud.stats.byOperation).toEqual({ 'kms.listKeys': 1, 'kms.listKmsByTags': 1, 'kms.batchCreateKmsTags': 3 });
+    expect(warnings(r)).toEqual([]);
+  });
+
+  it('reads details shown as a one-element array (the document\'s example) the same way', async () => {
+    const r = await start(keys());
+    r.cloud.setVariants({ listKmsByTagsDetail: 'array' });
+    expectEveryKeyTagged(r, await invoke(r, timerEvent()));
+    expect(r.cloud.stats.byOperation).toEqual({ 'kms.listKeys': 1, 'kms.listKmsByTags': 1, 'kms.batchCreateKmsTags': 3 });
+  });
+
+  it('reads each key on its own when the listing gives no details, and never tags one it should not', async () => {
+    const r = await start(keys());
+    r.cloud.setVariants({ listKmsByTagsDetail: 'absent' });
+    expectEveryKeyTagged(r, await invoke(r, timerEvent()));
+    expect(calls(r, 'kms.listKeyDetail')).toBe(7);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
+  });
+
+  it.each([
+    ['leaves untagged keys out', 'tagged-only', /ListKmsByTags lists 4 keys, ListKeys 7/],
+    ['refuses a listing without tags (400)', 'refused', /refused a listing without a tag filter \(400\)/],
+  ] as const)('falls back to ListKeys and ShowKmsTags when it %s, and says why', async (_, variant, why) => {
+    const r = await start(keys());
+    r.cloud.setVariants({ unfilteredListKmsByTags: variant });
+    expectEveryKeyTagged(r, await invoke(r, timerEvent()));
+    // Every key but the one already carrying both tags (and the pending and default keys) is looked at.
+    expect(calls(r, 'kms.showKmsTags')).toBe(4);
+    expect(warnings(r)).toEqual([expect.objectContaining({ message: expect.stringContaining('listing keys one by one'), why: expect.stringMatching(why) })]);
   });
 });
 

@@ -76,7 +76,7 @@ describe('no wrong action follows a hostile answer', () => {
     // a secret's use may protect it rightly. That case is covered by the sweep above.
     if (kind === 'missing-fields') continue;
     it(`guard neither cancels nor tags a key whose tag listing is ${kind}`, async () => {
-      const cloud = await startCloud({ port: 0, fixture: guardFixture(2), faults: { rate: { [kind]: 1 }, operations: ['kms.showKmsTags'] } });
+      const cloud = await startCloud({ port: 0, fixture: guardFixture(2), faults: { rate: { [kind]: 1 }, operations: ['kms.showKmsTags', 'kms.listKmsByTags'] } });
       try {
         const handler = createFunction('guard-key-deletion', { env: envFor(cloud, GUARD_ENV), now: () => NOW, logSink: () => undefined });
         const before = snapshot(cloud);

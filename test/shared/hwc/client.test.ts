@@ -247,6 +247,28 @@ describe('odd responses (scripted server)', () => {
     await hwc.close();
   });
 
+  it('drops a resource_detail that does not read as a key instead of failing the whole page', async () => {
+    const hwc = scripted();
+    script = [
+      {
+        body: {
+          resources: [
+            { resource_id: 'r1', resource_detail: { key_alias: 'no-id' }, tags: [] },
+            { resource_id: 'r2', resource_detail: detail({ key_id: 'r2' }), tags: [] },
+            { resource_id: 'r3', tags: [{ key: 't', value: 'v' }] },
+          ],
+          total_count: 3,
+        },
+      },
+    ];
+    const found = await collect(hwc.kms.listKmsByTags({ limit: 10 }));
+    expect(found.map((r) => [r.resource_id, r.resource_detail?.key_id])).toEqual([['r1', undefined], ['r2', 'r2'], ['r3', undefined]]);
+    // A resource without an id or tags is still an error: there is nothing to act on safely.
+    script = [{ body: { resources: [{ resource_detail: detail({}) }], total_count: 1 } }];
+    expect((await rejection(collect(hwc.kms.listKmsByTags({ limit: 10 })))).errorMsg).toContain('resources.0.resource_id: required');
+    await hwc.close();
+  });
+
   it('names the operation and the field when a required field is missing', async () => {
     const hwc = scripted();
     script = [{ body: { key_info: { key_id: keyId, key_alias: 'a' } }, headers: { 'x-request-id': 'r-1' } }];

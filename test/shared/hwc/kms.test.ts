@@ -84,6 +84,17 @@ describe('KmsApi round trips', () => {
     expect(found[0]?.resource_detail).toMatchObject({ key_id: ids.appData, key_state: '2', key_rotation_enabled: 'false' });
     expect(found[0]?.tags).toContainEqual({ key: 'team', value: 'payments' });
 
+    // Without a tag filter: every key, with its tags ([] when it has none); several pages at a time.
+    const everyKey = [...cloud.state.keys.values()].filter((k) => k.project_id === cloud.identity.projectId);
+    const listedBefore = cloud.stats.byOperation['kms.listKmsByTags'] ?? 0;
+    const all = await collect(hwc.kms.listKmsByTags({ limit: 1 }, { pagesInFlight: 3 }));
+    expect(all.map((r) => r.resource_id)).toEqual(everyKey.map((k) => k.key_id));
+    expect(all.map((r) => r.tags.length)).toEqual(everyKey.map((k) => k.tags.size));
+    expect(cloud.stats.byOperation['kms.listKmsByTags'] ?? 0).toBe(listedBefore + everyKey.length);
+    expect(() => hwc.kms.listKmsByTags({}, { pagesInFlight: 0 })).toThrow('pagesInFlight must be a whole number ≥ 1, got 0');
+    const bare = await collect(hwc.kms.listKmsByTags({ limit: 1000 }, { details: false }));
+    expect(bare.map((r) => [r.resource_id, r.resource_detail, r.tags])).toEqual(all.map((r) => [r.resource_id, undefined, r.tags]));
+
     const page = await hwc.kms.listKmsByTagsPage({ tags: [{ key: 'team', values: ['payments'] }], limit: 2, offset: 2 });
     expect(page.resources.map((r) => r.resource_id)).toEqual([ids.legacy]);
     expect(page.total_count).toBe(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { paginate } from '../../../shared/hwc/paginate.ts';
-import type { Page } from '../../../shared/hwc/paginate.ts';
+import { paginate, paginateByOffset } from '../../../shared/hwc/paginate.ts';
+import type { OffsetPage, Page } from '../../../shared/hwc/paginate.ts';
 
 /** Pages of three items, cursors '1', '2', …; a page's answer is held until the test releases it. */
 function pagedSource(pages: number, fail?: { page: number; error: Error }) {
@@ -97,5 +97,103 @@ describe('paginate reads one page ahead', () => {
     for await (const item of loop) all.push(item);
     expect(all).toEqual([1, 2, 3]);
     expect(asked).toEqual([undefined, 'a']);
+  });
+});
+
+/** An offset listing of `total` items, `limit` a page; answers held until released; the total sent or not. */
+function offsetSource(total: number, limit: number, options: { sendTotal?: boolean; fail?: number } = {}) {
+  const asked: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const release = new Map<number, () => void>();
+  const fetchPage = (offset: number): Promise<OffsetPage<number>> => {
+    asked.push(offset);
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => offset + i);
+    return new Promise((resolve, reject) => {
+      release.set(offset, () => {
+        inFlight--;
+        if (options.fail === offset) reject(new Error(`page at ${offset} failed`));
+        else resolve({ items, total: options.sendTotal === false ? undefined : total });
+      });
+    });
+  };
+  /** Lets every page asked for so far answer, newest first (answers may arrive out of order). */
+  const answerAll = () => {
+    for (const offset of [...release.keys()].reverse()) release.get(offset)?.();
+    release.clear();
+  };
+  return { asked, fetchPage, answerAll, maxInFlight: () => maxInFlight };
+}
+
+/** Reads the listing to the end, letting pages answer whenever it waits. */
+async function drain(items: AsyncGenerator<number>, source: { answerAll: () => void }): Promise<number[]> {
+  const out: number[] = [];
+  const timer = setInterval(source.answerAll, 1);
+  try {
+    for await (const item of items) out.push(item);
+  } finally {
+    clearInterval(timer);
+  }
+  return out;
+}
+
+describe('paginateByOffset requests several pages at a time once the total is known', () => {
+  it('keeps up to pagesInFlight pages requested, yields every item in order, and asks for nothing past the total', async () => {
+    const source = offsetSource(10, 2);
+    const items = await drain(paginateByOffset(source.fetchPage, 0, 2, 3), source);
+    expect(items).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(source.asked).toEqual([0, 2, 4, 6, 8]);
+    expect(source.maxInFlight()).toBe(3);
+  });
+
+  it('without a total, reads one page ahead and ends at a short page', async () => {
+    const source = offsetSource(5, 2, { sendTotal: false });
+    expect(await drain(paginateByOffset(source.fetchPage, 0, 2, 4), source)).toEqual([0, 1, 2, 3, 4]);
+    expect(source.asked).toEqual([0, 2, 4]);
+    expect(source.maxInFlight()).toBe(1);
+  });
+
+  it('starts at the given offset', async () => {
+    const source = offsetSource(7, 2);
+    expect(await drain(paginateByOffset(source.fetchPage, 4, 2, 2), source)).toEqual([4, 5, 6]);
+  });
+
+  it('surfaces a failed page when the consumer reaches it, after the items before it', async () => {
+    const source = offsetSource(10, 2, { fail: 4 });
+    const seen: number[] = [];
+    const reading = drain(
+      (async function* () {
+        for await (const item of paginateByOffset(source.fetchPage, 0, 2, 2)) {
+          seen.push(item);
+          yield item;
+        }
+      })(),
+      source,
+    );
+    await expect(reading).rejects.toThrow('page at 4 failed');
+    expect(seen).toEqual([0, 1, 2, 3]);
+  });
+
+  it('stops when the consumer stops: nothing more is asked for, and return() settles after the pages in flight', async () => {
+    const source = offsetSource(100, 2);
+    const items = paginateByOffset(source.fetchPage, 0, 2, 3);
+    const first = items.next();
+    source.answerAll();
+    expect((await first).value).toBe(0);
+    expect(source.asked).toEqual([0, 2, 4, 6]);
+    let settled = false;
+    const closing = items.return(undefined).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(settled).toBe(false);
+    source.answerAll();
+    await closing;
+    expect(source.asked).toEqual([0, 2, 4, 6]);
+  });
+
+  it('refuses a pagesInFlight that is not a whole number ≥ 1 when called, before asking for anything', () => {
+    const source = offsetSource(10, 2);
+    for (const bad of [0, 1.5, -1, Number.NaN]) expect(() => paginateByOffset(source.fetchPage, 0, 2, bad)).toThrow(RangeError);
+    expect(source.asked).toEqual([]);
   });
 });

@@ -1,0 +1,131 @@
+import { HwcError } from '../../shared/hwc/errors.ts';
+import type { HuaweiCloud } from '../../shared/hwc/index.ts';
+import type { KeyDetails, KmsResource, Tag } from '../../shared/hwc/kms.ts';
+import type { Logger } from '../../shared/runtime/logger.ts';
+import { failureReason } from './failure.ts';
+
+/**
+ * How the sweeps learn keys' details and tags with the fewest calls.
+ *
+ * ListKmsByTags without a tag filter lists every key, 1,000 a page, each with its details and its tags (the
+ * API document: "no tags: the array is empty"). One page then replaces up to 1,000 ShowKmsTags. Its pages
+ * are offsets, so once the first has said how many keys there are, the next two are requested at a time.
+ * A key created or finally deleted while the listing is read shifts the offsets: a key may then be seen twice
+ * or not at all in this run (the next one sees it; a new key also comes through its createKey trace).
+ *
+ * What the document does not say is checked rather than assumed: tag-new-keys lists every key this way only
+ * when ListKmsByTags counts at least as many keys as ListKeys does (so untagged keys are in it), and
+ * otherwise falls back to ListKeys + one ShowKmsTags per key; guard-key-deletion reads the tags of any
+ * pending key the listing did not show with ShowKmsTags. Details that are missing or name another key are
+ * never guessed: the key is read on its own.
+ */
+
+/** Keys per page: the API's maximum. */
+export const PAGE_SIZE = 1000;
+/** Listing pages requested at a time: each holds 1,000 keys with details, so more cost memory for little time. */
+export const PAGES_IN_FLIGHT = 2;
+
+export interface ListedKey {
+  readonly keyId: string;
+  /** Undefined when the listing gave no usable details: read the key. */
+  readonly key: KeyDetails | undefined;
+  /** Undefined when the listing did not say: ShowKmsTags. */
+  readonly tags: readonly Tag[] | undefined;
+}
+
+/**
+ * Every key, for tag-new-keys: with details and tags from one unfiltered ListKmsByTags listing when it can be
+ * trusted to hold every key; otherwise every key from ListKeys except those already carrying all of
+ * `carrying` (found with a filtered ListKmsByTags), tags unknown.
+ */
+export async function* everyKey(cloud: HuaweiCloud, carrying: readonly Tag[], log: Logger): AsyncGenerator<ListedKey, void, undefined> {
+  const keysInAll = (await cloud.kms.listKeysPage({ key_spec: 'ALL', limit: 1 })).total;
+  const first = await firstUnfilteredPage(cloud, true);
+  const distrust = whyNotWhole(first, keysInAll);
+  if (distrust === undefined && first !== undefined) {
+    yield* first.resources.map(listed);
+    if (first.resources.length < PAGE_SIZE) return;
+    for await (const resource of cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT })) {
+      yield listed(resource);
+    }
+    return;
+  }
+  log.warn('sweep: listing keys one by one (ListKeys, then ShowKmsTags per key)', { why: distrust });
+  const tagged = await idsCarrying(cloud, carrying);
+  for await (const key of cloud.kms.listKeys({ key_spec: 'ALL', limit: PAGE_SIZE })) {
+    if (!tagged.has(key.key_id)) yield { keyId: key.key_id, key, tags: undefined };
+  }
+}
+
+/**
+ * The given keys (guard-key-deletion's pending keys), with their tags taken from the unfiltered listing when
+ * reading it costs fewer calls than one ShowKmsTags per key; keys it did not show come last, tags unknown.
+ * Keys are handed on as their pages arrive, so work on them overlaps the rest of the listing.
+ */
+export async function* withTags<K extends { readonly key_id: string }>(
+  cloud: HuaweiCloud,
+  keys: readonly K[],
+  log: Logger,
+): AsyncGenerator<{ readonly key: K; readonly tags: readonly Tag[] | undefined }, void, undefined> {
+  const unseen = new Map(keys.map((key) => [key.key_id, key]));
+  function* found(resources: readonly KmsResource[]) {
+    for (const resource of resources) {
+      const key = unseen.get(resource.resource_id);
+      if (key === undefined) continue;
+      unseen.delete(resource.resource_id);
+      yield { key, tags: resource.tags };
+    }
+  }
+  // One key costs one ShowKmsTags either way; the listing's first page can only help from two on.
+  try {
+    const first = keys.length > 1 ? await firstUnfilteredPage(cloud, false) : undefined;
+    if (first !== undefined) {
+      yield* found(first.resources);
+      const pages = first.total_count === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.total_count / PAGE_SIZE);
+      if (first.resources.length === PAGE_SIZE && pages - 1 < unseen.size) {
+        const rest = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details: false });
+        for await (const resource of rest) {
+          yield* found([resource]);
+          if (unseen.size === 0) break;
+        }
+      }
+    }
+  } catch (error) {
+    // The listing only saves calls: when it fails, the keys it did not reach have their tags read one by one.
+    log.warn('sweep: the key listing failed; reading the tags of the keys left one by one', { error: failureReason(error), left: unseen.size });
+  }
+  for (const key of unseen.values()) yield { key, tags: undefined };
+}
+
+/** The first page of the unfiltered listing; undefined when the cloud refuses a listing without tags (400). */
+async function firstUnfilteredPage(cloud: HuaweiCloud, details: boolean) {
+  try {
+    return await cloud.kms.listKmsByTagsPage({ limit: PAGE_SIZE, offset: 0 }, { details });
+  } catch (error) {
+    if (error instanceof HwcError && error.status === 400) return undefined;
+    throw error;
+  }
+}
+
+function whyNotWhole(first: { readonly total_count?: number | undefined } | undefined, keysInAll: number | undefined): string | undefined {
+  if (first === undefined) return 'ListKmsByTags refused a listing without a tag filter (400)';
+  if (keysInAll === undefined) return 'ListKeys gave no total to check the ListKmsByTags listing against';
+  if (first.total_count === undefined) return 'ListKmsByTags gave no total_count';
+  if (first.total_count < keysInAll) return `ListKmsByTags lists ${first.total_count} keys, ListKeys ${keysInAll}`;
+  return undefined;
+}
+
+function listed(resource: KmsResource): ListedKey {
+  const detail = resource.resource_detail;
+  return { keyId: resource.resource_id, key: detail?.key_id === resource.resource_id ? detail : undefined, tags: resource.tags };
+}
+
+/** Ids of the keys carrying every one of `tags` with exactly that value. */
+async function idsCarrying(cloud: HuaweiCloud, tags: readonly Tag[]): Promise<Set<string>> {
+  const filter = tags.map((tag) => ({ key: tag.key, values: [tag.value] }));
+  const ids = new Set<string>();
+  for await (const resource of cloud.kms.listKmsByTags({ tags: filter, limit: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details: false })) {
+    ids.add(resource.resource_id);
+  }
+  return ids;
+}
