@@ -1,11 +1,93 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import nodeAssert from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { loadServerless, sourceOf } from './serverless.ts';
 import { zip } from './zip.ts';
 
-/** `npm run build`: one CommonJS bundle per function (Node 20), and a deployable zip of it. */
+/**
+ * `npm run build`: per function, in dist/<function>/:
+ * - bundle.js: the function as one CommonJS bundle (Node 20), made with FUNCTION_BUNDLE_OPTIONS;
+ * - bundle.cache: V8's code cache of bundle.js, made by running it once under this Node (writeCodeCache);
+ * - index.js: the entry FunctionGraph loads (local/function-loader.cjs), which runs bundle.js with that cache;
+ * - package.json: `{ "type": "commonjs" }`, so that index.js is CommonJS wherever it lies;
+ * and dist/<function>.zip holding these four. See BENCHMARKS.md (cold start) for what each part saves.
+ */
+
+/** Copied to dist/<function>/index.js. */
+const LOADER = fileURLToPath(new URL('./function-loader.cjs', import.meta.url));
+
+/**
+ * Modules that bundled dependencies import when they load but that a function never needs, replaced at build
+ * time. Each saves start-up time (measured in BENCHMARKS.md); `checkTrims` fails the build when one no longer
+ * applies, and test/shared/hwc/bundle.test.ts and test/local/build.test.ts check that the bundle
+ * still works (over plain HTTP and over TLS with a server that prefers HTTP/2) and loads none of them.
+ */
+const STUBBED_H2 = `'use strict';
+// undici's HTTP/2 client, left out by local/build.ts: undici calls it only when TLS negotiates h2, which it
+// offers only with allowH2 (false by default; the transport never sets it). Its node:http2 costs ≈ 4 ms of start.
+module.exports = function connectH2() {
+  throw new Error('HTTP/2 is not in this bundle (local/build.ts leaves out undici/lib/dispatcher/client-h2.js)');
+};
+`;
+
+/**
+ * node:assert for undici: assert(value) returns while value is truthy (a plain function: no Proxy on a path
+ * undici takes many times per request); every other member of node:assert, as this Node has them, is a getter
+ * that loads the real module.
+ */
+const LAZY_ASSERT = `'use strict';
+// undici only calls assert(value) on invariants; the real node:assert (≈ 2.5 ms to load) is loaded the first
+// time one fails or anything else of it is used. Added by local/build.ts.
+let real;
+const load = () => real || (real = require('node:assert'));
+function assert(value) {
+  if (!value) Reflect.apply(load(), this, arguments);
+}
+for (const key of ${JSON.stringify(Object.keys(nodeAssert).filter((key) => key !== 'ok'))}) {
+  Object.defineProperty(assert, key, { enumerable: true, get: () => load()[key] });
+}
+assert.ok = assert;
+module.exports = assert;
+`;
+
+/**
+ * node:stream/web for @middy/core, which uses its ReadableStream only to stream a response (AWS's `awslambda`
+ * streaming, never on FunctionGraph). An ES module exporting that name alone: should middy import anything
+ * else from node:stream/web, esbuild fails the build ("No matching export").
+ */
+const LAZY_STREAM_WEB = `// Stands in for node:stream/web (≈ 1.5 ms to load) in @middy/core until a ReadableStream is really needed: the
+// real module is loaded by \`instanceof ReadableStream\` or \`new ReadableStream()\`. Added by local/build.ts.
+let real;
+const load = () => real || (real = require('node:stream/web'));
+export class ReadableStream {
+  static [Symbol.hasInstance](value) {
+    return value instanceof load().ReadableStream;
+  }
+  constructor(...args) {
+    return new (load().ReadableStream)(...args);
+  }
+}
+`;
+
+const isUndici = (importer: string): boolean => /[\\/]node_modules[\\/]undici[\\/]/.test(importer);
+const isMiddy = (importer: string): boolean => /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/.test(importer);
+
+const bundleTrims: Plugin = {
+  name: 'warden-trims',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, ({ importer }) =>
+      isUndici(importer) && /[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(importer) ? { path: 'undici-client-h2', namespace: 'warden-stub' } : undefined,
+    );
+    b.onResolve({ filter: /^node:assert$/ }, ({ importer }) => (isUndici(importer) ? { path: 'node:assert', namespace: 'warden-lazy' } : undefined));
+    b.onResolve({ filter: /^node:stream\/web$/ }, ({ importer }) => (isMiddy(importer) ? { path: 'node:stream/web', namespace: 'warden-lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'warden-stub' }, () => ({ contents: STUBBED_H2, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'warden-lazy' }, ({ path }) => ({ contents: path === 'node:assert' ? LAZY_ASSERT : LAZY_STREAM_WEB, loader: 'js' }));
+  },
+};
 
 /** How a function is bundled for FunctionGraph; benches and tests that stand in for a deployment reuse it. */
 export const FUNCTION_BUNDLE_OPTIONS = {
@@ -16,13 +98,48 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [bundleTrims],
 } as const satisfies BuildOptions;
+
+/**
+ * Throws unless the trims applied: no HTTP/2 client of undici in the bundle and nothing importing node:http2,
+ * and node:assert / node:stream/web reached only through the lazy stand-ins. An undici or middy upgrade that
+ * moves these fails the build here rather than slowing (or, for HTTP/2, breaking) a deployed function.
+ */
+export function checkTrims(metafile: Metafile, label: string): void {
+  const inputs = Object.entries(metafile.inputs);
+  const problems: string[] = [];
+  const usesUndiciClient = inputs.some(([path]) => /node_modules\/undici\/lib\/dispatcher\/client\.js$/.test(path));
+  if (inputs.some(([path]) => path.endsWith('undici/lib/dispatcher/client-h2.js'))) problems.push("undici's client-h2.js is bundled");
+  if (usesUndiciClient && !inputs.some(([path]) => path === 'warden-stub:undici-client-h2')) problems.push("undici's client.js no longer imports ./client-h2.js");
+  for (const [path, input] of inputs) {
+    for (const { path: imported, external } of input.imports) {
+      if (!external) continue;
+      if (/^(node:)?http2$/.test(imported)) problems.push(`${path} imports ${imported}`);
+      if (/^(node:)?assert(\/strict)?$/.test(imported) && /(^|\/)node_modules\/undici\//.test(path)) problems.push(`${path} imports ${imported} (not the lazy stand-in)`);
+      if (/^(node:)?stream\/web$/.test(imported) && /(^|\/)node_modules\/@middy\/core\//.test(path)) problems.push(`${path} imports ${imported} (not the lazy stand-in)`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`${label}: the bundle trims in local/build.ts no longer apply (an undici or @middy/core upgrade?): ${problems.join('; ')}`);
+  }
+}
+
+/** What dist/<function>/ holds, and its zip. */
+export const FUNCTION_FILES = ['index.js', 'bundle.js', 'bundle.cache', 'package.json'] as const;
 
 export interface BuiltFunction {
   readonly name: string;
+  /** dist/<function>/index.js: what FunctionGraph (and anything standing in for it) requires. */
   readonly bundle: string;
+  /** dist/<function>/bundle.js: the esbuild bundle itself. */
+  readonly code: string;
+  /** dist/<function>/bundle.cache: its V8 code cache. */
+  readonly cache: string;
   readonly zip: string;
+  /** Size of the esbuild bundle (the 400 KB budget). */
   readonly bytes: number;
+  readonly cacheBytes: number;
   readonly zipBytes: number;
 }
 
@@ -31,14 +148,56 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist')):
   rmSync(outDir, { recursive: true, force: true });
   const built: BuiltFunction[] = [];
   for (const name of Object.keys(service.functions)) {
-    const bundle = join(outDir, name, 'index.js');
-    mkdirSync(dirname(bundle), { recursive: true });
-    await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: bundle });
-    const code = readFileSync(bundle);
-    const archive = zip([{ name: 'index.js', data: code }]);
+    const dir = join(outDir, name);
+    mkdirSync(dir, { recursive: true });
+    const code = join(dir, 'bundle.js');
+    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: code, metafile: true });
+    checkTrims(result.metafile, name);
+    const entry = join(dir, 'index.js');
+    copyFileSync(LOADER, entry);
+    // CommonJS whatever encloses it (this repository's package.json says "type": "module").
+    writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    const cache = writeCodeCache(dir);
+    const files = FUNCTION_FILES.map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
+    const archive = zip(files);
     const zipPath = join(outDir, `${name}.zip`);
     writeFileSync(zipPath, archive);
-    built.push({ name, bundle, zip: zipPath, bytes: code.length, zipBytes: archive.length });
+    built.push({ name, bundle: entry, code, cache, zip: zipPath, bytes: statSync(code).size, cacheBytes: statSync(cache).size, zipBytes: archive.length });
   }
   return built;
+}
+
+/**
+ * Writes <dir>/bundle.cache for <dir>/bundle.js: in a fresh `node` (this one's binary, no flags, no NODE_OPTIONS,
+ * an empty environment: V8 refuses a cache made under other flags), compiles the bundle wrapped exactly as
+ * local/function-loader.cjs wraps it, runs its top level (so that what that runs is compiled and cached too) and
+ * saves `createCachedData()` behind a one-line JSON header: format, Node version and arch, and the SHA-256 of
+ * bundle.js followed by the cache, which the loader checks before handing the cache to V8.
+ */
+export function writeCodeCache(dir: string): string {
+  const script = `'use strict';
+const { Script, constants } = require('node:vm');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { createHash } = require('node:crypto');
+const { createRequire } = require('node:module');
+const dir = process.argv[1];
+const filename = join(dir, 'bundle.js');
+const code = readFileSync(filename);
+const script = new Script(\`(function (exports, require, module, __filename, __dirname) {\\n\${code.toString('utf8')}\\n})\`, {
+  filename,
+  lineOffset: -1,
+  importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+const module = { exports: {} };
+script.runInThisContext().call(module.exports, module.exports, createRequire(filename), module, filename, dir);
+if (typeof module.exports.handler !== 'function') throw new Error(filename + ' exports no handler');
+const data = script.createCachedData();
+const header = { format: 'warden-code-cache/1', node: process.version, arch: process.arch, v8: process.versions.v8, sha256: createHash('sha256').update(code).update(data).digest('hex') };
+writeFileSync(join(dir, 'bundle.cache'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\\n'), data]));
+process.exit(0);
+`;
+  const result = spawnSync(process.execPath, ['-e', script, dir], { env: {}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not make the code cache of ${join(dir, 'bundle.js')}: ${result.stderr || result.error?.message}`);
+  return join(dir, 'bundle.cache');
 }

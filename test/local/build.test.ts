@@ -1,9 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunctions } from '../../local/build.ts';
+import { buildFunctions, FUNCTION_FILES } from '../../local/build.ts';
 import type { BuiltFunction } from '../../local/build.ts';
 import { localCloudEnv } from '../../local/invoke.ts';
 import { loadServerless } from '../../local/serverless.ts';
@@ -20,6 +20,35 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+/** Node built-ins that the bundle trims (local/build.ts) keep a function from loading. */
+const TRIMMED = ['http2', 'assert', 'stream/web', 'tls'];
+const LOADED_TRIMMED = `${JSON.stringify(TRIMMED)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m))`;
+const CACHE_STATUS = /^warden: code cache (.*)$/m;
+
+/** A copy of one built function's directory, elsewhere, to move or damage without touching the others. */
+function copyOf(name: string): string {
+  const dir = join(mkdtempSync(join(outDir, 'copy-')), name);
+  cpSync(join(outDir, name), dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Loads <dir>/index.js in plain Node as FunctionGraph would (no node_modules around, WARDEN_CODE_CACHE=verbose
+ * unless `mode` says otherwise): what the loader says of the code cache, the handler's type, which trimmed
+ * built-ins got loaded.
+ */
+function load(dir: string, options: { flags?: string[]; mode?: string } = {}): { cache: string; handler: string; trimmed: string[] } {
+  const script = `const m = require(${JSON.stringify(join(dir, 'index.js'))}); process.stdout.write(JSON.stringify({ handler: typeof m.handler, trimmed: ${LOADED_TRIMMED} }))`;
+  const result = spawnSync(process.execPath, [...(options.flags ?? []), '-e', script], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: options.mode ?? 'verbose' },
+  });
+  if (result.status !== 0) throw new Error(`loading ${dir} failed (${result.status ?? result.signal}): ${result.stderr}`);
+  const out = JSON.parse(result.stdout) as { handler: string; trimmed: string[] };
+  return { cache: CACHE_STATUS.exec(result.stderr)?.[1] ?? '(nothing said)', ...out };
+}
+
 describe('npm run build', () => {
   it('bundles exactly the functions serverless.yml declares, where their handlers point', () => {
     const service = loadServerless(join(root, 'serverless.yml'));
@@ -29,21 +58,96 @@ describe('npm run build', () => {
     }
   });
 
-  it('writes self-contained CommonJS bundles that plain Node loads, exporting handler', () => {
+  it('writes self-contained CommonJS functions that plain Node loads, exporting handler, with the code cache used', () => {
     for (const fn of built) {
-      const out = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(fn.bundle)}); process.stdout.write(typeof m.handler)`], {
-        cwd: tmpdir(), // no node_modules to fall back on
-        encoding: 'utf8',
-      });
-      expect(out, fn.name).toBe('function');
+      expect(load(join(outDir, fn.name)), fn.name).toEqual({ cache: 'accepted', handler: 'function', trimmed: [] });
     }
   });
 
-  it('packs each bundle alone in a valid zip', () => {
+  it('packs each function directory (entry, bundle, code cache, package.json) in a valid zip', () => {
     for (const fn of built) {
       const listing = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(",".join(z.namelist()))', fn.zip], { encoding: 'utf8' });
-      expect(listing.trim(), fn.name).toBe('index.js');
-      expect(fn.zipBytes).toBeLessThan(fn.bytes);
+      expect(listing.trim(), fn.name).toBe(FUNCTION_FILES.join(','));
+      expect(fn.zipBytes).toBeLessThan(fn.bytes + fn.cacheBytes);
+    }
+  });
+});
+
+describe('the code cache next to each bundle', () => {
+  const name = 'guard-key-deletion';
+
+  it('is used wherever the function directory is unpacked (it does not depend on the path)', () => {
+    expect(load(copyOf(name))).toEqual({ cache: 'accepted', handler: 'function', trimmed: [] });
+  });
+
+  it('is refused by V8 under other V8 flags, and the function loads all the same', () => {
+    expect(load(copyOf(name), { flags: ['--max-old-space-size=512'] })).toEqual({ cache: 'rejected by V8', handler: 'function', trimmed: [] });
+  });
+
+  it('is skipped when WARDEN_CODE_CACHE=off', () => {
+    expect(load(copyOf(name), { mode: 'off' }).handler).toBe('function');
+    const dir = copyOf(name);
+    const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dir, 'index.js'))})`], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: 'off' } });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
+  it('is not handed to V8 when missing, damaged, truncated, made for another bundle or by another Node; the function loads all the same', () => {
+    const cases: Array<[string, (dir: string) => void, string]> = [
+      ['missing', (dir) => rmSync(join(dir, 'bundle.cache')), 'missing'],
+      [
+        // V8 does not check a cache's bytes in a release build: handed this one, it crashes the process.
+        'bytes flipped in the V8 data',
+        (dir) => {
+          const file = readFileSync(join(dir, 'bundle.cache'));
+          for (const at of [0.3, 0.5, 0.7]) file[Math.floor(file.length * at)]! ^= 0xff;
+          writeFileSync(join(dir, 'bundle.cache'), file);
+        },
+        'invalid (digest)',
+      ],
+      ['truncated', (dir) => writeFileSync(join(dir, 'bundle.cache'), readFileSync(join(dir, 'bundle.cache')).subarray(0, 100_000)), 'invalid (digest)'],
+      [
+        // Same length, so V8's own source check (the length) would pass it.
+        'bundle.js changed after the cache was made',
+        (dir) => {
+          const code = readFileSync(join(dir, 'bundle.js'), 'utf8');
+          expect(code.startsWith('"use strict";')).toBe(true);
+          writeFileSync(join(dir, 'bundle.js'), `'use strict';${code.slice('"use strict";'.length)}`);
+        },
+        'invalid (digest)',
+      ],
+      [
+        'made by another Node',
+        (dir) => {
+          const file = readFileSync(join(dir, 'bundle.cache'));
+          writeFileSync(join(dir, 'bundle.cache'), Buffer.from(file.toString('latin1').replace(`"node":"${process.version}"`, '"node":"v20.15.1"'), 'latin1'));
+        },
+        `not used (made by Node v20.15.1 ${process.arch}, this is ${process.version} ${process.arch})`,
+      ],
+      ['not a cache at all', (dir) => writeFileSync(join(dir, 'bundle.cache'), 'garbage'), 'invalid (header)'],
+      ['another format', (dir) => writeFileSync(join(dir, 'bundle.cache'), 'null\n'), 'invalid (format)'],
+    ];
+    for (const [what, damage, status] of cases) {
+      const dir = copyOf(name);
+      damage(dir);
+      expect(load(dir), what).toEqual({ cache: status, handler: 'function', trimmed: [] });
+    }
+  });
+
+  it('keeps stack traces pointing at the right line and column of bundle.js, with and without the cache', () => {
+    const dir = copyOf(name);
+    for (const mode of ['verbose', 'off']) {
+      const result = spawnSync(
+        process.execPath,
+        ['-e', `try { require(${JSON.stringify(join(dir, 'index.js'))}).planGuard(null); } catch (e) { process.stdout.write(String(e.stack)); }`],
+        { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: mode } },
+      );
+      expect(result.stderr).toBe(mode === 'off' ? '' : 'warden: code cache accepted\n');
+      expect(result.stdout).toContain("Cannot read properties of null (reading 'key')");
+      const [, line, column] = /bundle\.js:(\d+):(\d+)/.exec(result.stdout) ?? [];
+      expect(line, result.stdout).toBeDefined();
+      const text = readFileSync(join(dir, 'bundle.js'), 'utf8').split('\n')[Number(line) - 1]!;
+      expect(text.slice(Number(column) - 1), mode).toMatch(/^key\b/);
     }
   });
 });
@@ -55,23 +159,43 @@ describe('a bundled handler, run by plain Node against the embedded cloud', () =
   });
   afterAll(() => rig.close());
 
-  it('sweeps and reports like the source does', async () => {
-    const bundle = built.find((f) => f.name === 'check-restorable')!.bundle;
-    const script = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(timerEvent())}, { getRequestID: () => 'r1', getRemainingTimeInMilliSeconds: () => 60000 })
-      .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { process.stderr.write(String(e)); process.exit(1); });`;
+  /** One TIMER sweep of <dir>/index.js in plain Node; the report, the log, and the trimmed built-ins loaded by then. */
+  async function sweep(dir: string): Promise<{ status: number; report: any; stderr: string; trimmed: string[] }> {
+    const script = `require(${JSON.stringify(join(dir, 'index.js'))}).handler(${JSON.stringify(timerEvent())}, { getRequestID: () => 'r1', getRemainingTimeInMilliSeconds: () => 60000 })
+      .then((r) => process.stdout.write(JSON.stringify({ report: r, trimmed: ${LOADED_TRIMMED} })), (e) => { process.stderr.write(String(e)); process.exit(1); });`;
     // Asynchronously: the embedded cloud answers from this process's event loop.
     const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      const env = { PATH: process.env['PATH'] ?? '', ...localCloudEnv(rig.cloud) };
+      const env = { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: 'verbose', ...localCloudEnv(rig.cloud) };
       execFile(process.execPath, ['-e', script], { cwd: tmpdir(), encoding: 'utf8', env }, (error, stdout, stderr) =>
         resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
+    const out = run.status === 0 ? (JSON.parse(run.stdout) as { report: unknown; trimmed: string[] }) : { report: undefined, trimmed: [] };
+    return { status: run.status, stderr: run.stderr, ...out };
+  }
+
+  it('sweeps and reports like the source does, with none of the trimmed built-ins loaded on the way', async () => {
+    const run = await sweep(join(outDir, 'check-restorable'));
     expect(run.status, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ function: 'check-restorable', trigger: 'timer', dryRun: false });
-    expect(report.actions.length).toBeGreaterThan(0);
+    expect(run.stderr).toContain('warden: code cache accepted');
+    expect(run.report).toMatchObject({ function: 'check-restorable', trigger: 'timer', dryRun: false });
+    expect(run.report.actions.length).toBeGreaterThan(0);
+    // Not merely put off to the first request: still not loaded once the sweep has answered.
+    expect(run.trimmed).toEqual([]);
     // Logs went to stderr as JSON lines, without the secret key.
     expect(run.stderr).toContain('"function":"check-restorable"');
     expect(run.stderr).not.toContain(rig.cloud.identity.sk);
+  });
+
+  it('sweeps the same with a damaged code cache (compiled from source instead)', async () => {
+    const dir = copyOf('check-restorable');
+    const file = readFileSync(join(dir, 'bundle.cache'));
+    file[file.length - 1000]! ^= 0xff;
+    writeFileSync(join(dir, 'bundle.cache'), file);
+    const run = await sweep(dir);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('warden: code cache invalid (digest)');
+    expect(run.report).toMatchObject({ function: 'check-restorable', trigger: 'timer', dryRun: false });
+    expect(run.report.actions.length).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ import type { BuildOptions, Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerless, sourceOf } from '../../local/serverless.ts';
 import { runProbes } from './validation-probes.ts';
-import { FUNCTION_BUNDLE_OPTIONS } from '../../local/build.ts';
+import { checkTrims, FUNCTION_BUNDLE_OPTIONS } from '../../local/build.ts';
 
 // Every function bundle stays within the 400 KB budget (BENCHMARKS.md: cold start), which holds only while
 // schemas use `zod/mini`: classic zod alone is ≈ 450 KB and cannot be tree-shaken. Same esbuild options as
@@ -17,7 +17,7 @@ const BUDGET_BYTES = 400 * 1024;
 const options: BuildOptions = { ...FUNCTION_BUNDLE_OPTIONS, logLevel: 'error', metafile: true };
 
 let dir: string;
-const bundles: { name: string; bytes: number; inputs: string[] }[] = [];
+const bundles: { name: string; bytes: number; inputs: string[]; metafile: Metafile }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-bundle-size-'));
@@ -25,7 +25,7 @@ beforeAll(async () => {
     const outfile = join(dir, name, 'index.js');
     const result = await build({ ...options, entryPoints: [join(root, sourceOf(name))], outfile });
     const metafile = result.metafile as Metafile;
-    bundles.push({ name, bytes: Object.values(metafile.outputs)[0]!.bytes, inputs: Object.keys(metafile.inputs) });
+    bundles.push({ name, bytes: Object.values(metafile.outputs)[0]!.bytes, inputs: Object.keys(metafile.inputs), metafile });
   }
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,10 @@ describe('function bundles', () => {
       expect(classic, bundle.name).toEqual([]);
       expect(bundle.inputs.some((input) => input.includes('zod/v4/mini/')), bundle.name).toBe(true);
     }
+  });
+
+  it("leave out undici's HTTP/2 client and reach node:assert and node:stream/web only lazily (local/build.ts)", () => {
+    for (const bundle of bundles) expect(() => checkTrims(bundle.metafile, bundle.name)).not.toThrow();
   });
 
   it('are each at most 400 KB', () => {
