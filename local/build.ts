@@ -11,10 +11,15 @@ import { zip } from './zip.ts';
 /**
  * `npm run build`: per function, in dist/<function>/:
  * - bundle.js: the function as one CommonJS bundle (Node 20), made with FUNCTION_BUNDLE_OPTIONS;
- * - bundle.cache: V8's code cache of bundle.js, made by running it once under this Node (writeCodeCache);
- * - index.js: the entry FunctionGraph loads (local/function-loader.cjs), which runs bundle.js with that cache;
+ * - index.js: the entry FunctionGraph loads (local/function-loader.cjs), which runs bundle.js;
  * - package.json: `{ "type": "commonjs" }`, so that index.js is CommonJS wherever it lies;
- * and dist/<function>.zip holding these four. See BENCHMARKS.md (cold start) for what each part saves.
+ * - with `codeCache` (`warden build --code-cache`) also bundle.cache: V8's code cache of bundle.js, made by
+ *   running it once under this Node (writeCodeCache), which index.js then hands to V8.
+ * and dist/<function>.zip holding them. See BENCHMARKS.md (cold start) for what each part saves.
+ *
+ * The code cache is off by default: V8 takes it only under the very Node version that made it and with no V8
+ * flags (a runtime's `--max-old-space-size` is enough to refuse it), so built anywhere but on the runtime's
+ * own Node it is ≈ 265 KB of dead weight in every function; with the right Node it saves ≈ 20 ms of start.
  */
 
 /** Copied to dist/<function>/index.js. */
@@ -125,8 +130,13 @@ export function checkTrims(metafile: Metafile, label: string): void {
   }
 }
 
-/** What dist/<function>/ holds, and its zip. */
+/** What dist/<function>/ holds, and its zip (bundle.cache only with the code cache). */
 export const FUNCTION_FILES = ['index.js', 'bundle.js', 'bundle.cache', 'package.json'] as const;
+
+export interface FunctionBuildOptions {
+  /** Also write each bundle's V8 code cache (see above). Default false. */
+  readonly codeCache?: boolean;
+}
 
 export interface BuiltFunction {
   readonly name: string;
@@ -134,8 +144,8 @@ export interface BuiltFunction {
   readonly bundle: string;
   /** dist/<function>/bundle.js: the esbuild bundle itself. */
   readonly code: string;
-  /** dist/<function>/bundle.cache: its V8 code cache. */
-  readonly cache: string;
+  /** dist/<function>/bundle.cache: its V8 code cache, when built with one. */
+  readonly cache: string | undefined;
   readonly zip: string;
   /** Size of the esbuild bundle (the 400 KB budget). */
   readonly bytes: number;
@@ -143,7 +153,7 @@ export interface BuiltFunction {
   readonly zipBytes: number;
 }
 
-export async function buildFunctions(root: string, outDir = join(root, 'dist')): Promise<BuiltFunction[]> {
+export async function buildFunctions(root: string, outDir = join(root, 'dist'), options: FunctionBuildOptions = {}): Promise<BuiltFunction[]> {
   const service = loadServerless(join(root, 'serverless.yml'));
   rmSync(outDir, { recursive: true, force: true });
   const built: BuiltFunction[] = [];
@@ -157,12 +167,12 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist')):
     copyFileSync(LOADER, entry);
     // CommonJS whatever encloses it (this repository's package.json says "type": "module").
     writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-    const cache = writeCodeCache(dir);
-    const files = FUNCTION_FILES.map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
+    const cache = options.codeCache ? writeCodeCache(dir) : undefined;
+    const files = FUNCTION_FILES.filter((file) => file !== 'bundle.cache' || cache !== undefined).map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
     const archive = zip(files);
     const zipPath = join(outDir, `${name}.zip`);
     writeFileSync(zipPath, archive);
-    built.push({ name, bundle: entry, code, cache, zip: zipPath, bytes: statSync(code).size, cacheBytes: statSync(cache).size, zipBytes: archive.length });
+    built.push({ name, bundle: entry, code, cache, zip: zipPath, bytes: statSync(code).size, cacheBytes: cache === undefined ? 0 : statSync(cache).size, zipBytes: archive.length });
   }
   return built;
 }

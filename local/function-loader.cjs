@@ -1,8 +1,9 @@
 'use strict';
 // Deployed as dist/<function>/index.js (FunctionGraph's handler `dist/<function>/index.handler`). Runs the
-// function's esbuild bundle, bundle.js next to this file, the way Node's CommonJS loader would, but through
-// `vm.Script` with the V8 code cache the build made from it (bundle.cache): V8 then neither parses nor compiles
-// what it already did at build time: ≈ 15–20 ms less cold start (BENCHMARKS.md). local/build.ts writes both files.
+// function's esbuild bundle, bundle.js next to this file: with Node's own CommonJS loader, or, when the build
+// made a V8 code cache of it (`warden build --code-cache`: bundle.cache), through `vm.Script` with that cache:
+// V8 then neither parses nor compiles what it already did at build time: ≈ 15–20 ms less cold start
+// (BENCHMARKS.md). local/build.ts writes these files.
 //
 // The cache is handed to V8 only if its header says it was made by this very Node (version and arch) and its
 // SHA-256 matches this bundle and this cache: V8 checks neither the bytes nor the source (only its length) in a

@@ -12,12 +12,16 @@ import type { FunctionRig } from '../support/functions.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 let outDir: string;
+/** `npm run build`, as deployed by default. */
 let built: BuiltFunction[];
+/** `warden build --code-cache`. */
+let cached: BuiltFunction[];
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'warden-build-'));
-  built = await buildFunctions(root, outDir);
-}, 60_000);
+  built = await buildFunctions(root, join(outDir, 'dist'));
+  cached = await buildFunctions(root, join(outDir, 'cached'), { codeCache: true });
+}, 90_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 /** Node built-ins that the bundle trims (local/build.ts) keep a function from loading. */
@@ -25,10 +29,10 @@ const TRIMMED = ['http2', 'assert', 'stream/web', 'tls'];
 const LOADED_TRIMMED = `${JSON.stringify(TRIMMED)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m))`;
 const CACHE_STATUS = /^warden: code cache (.*)$/m;
 
-/** A copy of one built function's directory, elsewhere, to move or damage without touching the others. */
+/** A copy of one function's directory as built with the code cache, elsewhere, to move or damage without touching the others. */
 function copyOf(name: string): string {
   const dir = join(mkdtempSync(join(outDir, 'copy-')), name);
-  cpSync(join(outDir, name), dir, { recursive: true });
+  cpSync(join(outDir, 'cached', name), dir, { recursive: true });
   return dir;
 }
 
@@ -58,22 +62,35 @@ describe('npm run build', () => {
     }
   });
 
-  it('writes self-contained CommonJS functions that plain Node loads, exporting handler, with the code cache used', () => {
+  it('writes self-contained CommonJS functions that plain Node loads, exporting handler; by default without a code cache', () => {
     for (const fn of built) {
-      expect(load(join(outDir, fn.name)), fn.name).toEqual({ cache: 'accepted', handler: 'function', trimmed: [] });
+      expect(fn.cache, fn.name).toBeUndefined();
+      expect(load(join(outDir, 'dist', fn.name)), fn.name).toEqual({ cache: 'missing', handler: 'function', trimmed: [] });
     }
   });
 
-  it('packs each function directory (entry, bundle, code cache, package.json) in a valid zip', () => {
+  it('with --code-cache, writes one that plain Node (this one) takes', () => {
+    for (const fn of cached) {
+      expect(fn.cacheBytes, fn.name).toBeGreaterThan(100_000);
+      expect(load(join(outDir, 'cached', fn.name)), fn.name).toEqual({ cache: 'accepted', handler: 'function', trimmed: [] });
+    }
+  });
+
+  it('packs each function directory (entry, bundle, package.json, and the code cache when built) in a valid zip', () => {
+    const names = (zipPath: string) =>
+      execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(",".join(z.namelist()))', zipPath], { encoding: 'utf8' }).trim();
     for (const fn of built) {
-      const listing = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(",".join(z.namelist()))', fn.zip], { encoding: 'utf8' });
-      expect(listing.trim(), fn.name).toBe(FUNCTION_FILES.join(','));
+      expect(names(fn.zip), fn.name).toBe(FUNCTION_FILES.filter((file) => file !== 'bundle.cache').join(','));
+      expect(fn.zipBytes).toBeLessThan(fn.bytes);
+    }
+    for (const fn of cached) {
+      expect(names(fn.zip), fn.name).toBe(FUNCTION_FILES.join(','));
       expect(fn.zipBytes).toBeLessThan(fn.bytes + fn.cacheBytes);
     }
   });
 });
 
-describe('the code cache next to each bundle', () => {
+describe('the code cache next to each bundle (--code-cache)', () => {
   const name = 'guard-key-deletion';
 
   it('is used wherever the function directory is unpacked (it does not depend on the path)', () => {
@@ -175,9 +192,9 @@ describe('a bundled handler, run by plain Node against the embedded cloud', () =
   }
 
   it('sweeps and reports like the source does, with none of the trimmed built-ins loaded on the way', async () => {
-    const run = await sweep(join(outDir, 'check-restorable'));
+    const run = await sweep(join(outDir, 'dist', 'check-restorable'));
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toContain('warden: code cache accepted');
+    expect(run.stderr).toContain('warden: code cache missing');
     expect(run.report).toMatchObject({ function: 'check-restorable', trigger: 'timer', dryRun: false });
     expect(run.report.actions.length).toBeGreaterThan(0);
     // Not merely put off to the first request: still not loaded once the sweep has answered.
