@@ -256,12 +256,13 @@ async function cancel(r: GuardrailRun, keyId: string, because: string): Promise<
 }
 
 /**
- * A cancel that failed without a clear refusal (no answer, a 5xx after every retry) may still have been
- * applied. Reading the key tells: if it left state "4", the cancel took effect and the audit tag and re-enable
- * must follow now, since no later sweep comes back to a key that is no longer pending deletion.
+ * A cancel that failed without a clear refusal (no answer, a 5xx or 429 after every retry) may still have been
+ * applied: by an earlier attempt whose answer was lost, if not by the last. Reading the key tells: if it left
+ * state "4", the cancel took effect and the audit tag and re-enable must follow now, since no later sweep comes
+ * back to a key that is no longer pending deletion.
  */
 async function cancelTookEffect(r: GuardrailRun, keyId: string, error: unknown): Promise<boolean> {
-  if (error instanceof HwcError && error.status >= 400 && error.status < 500) return false;
+  if (error instanceof HwcError && error.status >= 400 && error.status < 500 && error.status !== 429) return false;
   try {
     const { key_info: key } = await r.cloud.kms.listKeyDetail({ key_id: keyId });
     return key.key_state === KeyState.disabled;

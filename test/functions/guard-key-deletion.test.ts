@@ -175,6 +175,22 @@ describe('guard-key-deletion, CTS scheduleKeyDeletion trace', () => {
     expect(tagsOf(r, kid(1))).toEqual({ [AUDIT_TAG]: NOW.toISOString() });
   });
 
+  it('finishes the follow-ups when a cancel was applied but answered 429 on every retry (throttling is no refusal)', async () => {
+    const r = await start(fixture([key(kid(1), 'prod-db')]));
+    const event = await scheduleDeletion(r, kid(1));
+    // The cloud cancels, then answers 429; so does every retry (same sequence: nothing more is applied).
+    r.cloud.setFaults({ rate: { '429': 1 }, when: 'after', retryAfterSeconds: 0, operations: ['kms.cancelKeyDeletion'] });
+
+    const report = await invoke(r, event, { ...POLICY, WARDEN_REENABLE_CANCELLED: 'true' });
+
+    expect(forKey(report, kid(1))).toEqual([
+      'applied cancel-deletion: protected: alias prod-db matches prod-* (the answer was lost; the key, read again, is no longer pending deletion)',
+      `applied audit-tag: ${AUDIT_TAG}=${NOW.toISOString()}`,
+      'applied enable: WARDEN_REENABLE_CANCELLED',
+    ]);
+    expect(stateOf(r, kid(1))).toBe('2');
+  });
+
   it('reports an audit tag the cloud refuses (400) as failed with the error code; the cancel stands', async () => {
     const r = await start(fixture([key(kid(1), 'prod-db')]));
     const event = await scheduleDeletion(r, kid(1));
