@@ -158,11 +158,14 @@ describe('guard-key-deletion, CTS scheduleKeyDeletion trace', () => {
     expect(tagsOf(r, kid(1))).toEqual({});
   });
 
-  it('finishes the follow-ups when a cancel was applied but its answer was lost on every retry', async () => {
+  // The cloud cancels, then the answer is lost; every retry (same sequence: nothing more is applied) too.
+  it.each([
+    ['its answer was lost (502) on every retry', { rate: { '502': 1 } }],
+    ['it was answered 429 on every retry (throttling is no refusal)', { rate: { '429': 1 }, retryAfterSeconds: 0 }],
+  ] as const)('finishes the follow-ups when a cancel was applied but %s', async (_, faults) => {
     const r = await start(fixture([key(kid(1), 'prod-db')]));
     const event = await scheduleDeletion(r, kid(1));
-    // The cloud cancels, then the answer is lost; the retry (same sequence) is lost too.
-    r.cloud.setFaults({ rate: { '502': 1 }, when: 'after', operations: ['kms.cancelKeyDeletion'] });
+    r.cloud.setFaults({ ...faults, when: 'after', operations: ['kms.cancelKeyDeletion'] });
 
     const report = await invoke(r, event, { ...POLICY, WARDEN_REENABLE_CANCELLED: 'true' });
 
@@ -173,22 +176,6 @@ describe('guard-key-deletion, CTS scheduleKeyDeletion trace', () => {
     ]);
     expect(stateOf(r, kid(1))).toBe('2');
     expect(tagsOf(r, kid(1))).toEqual({ [AUDIT_TAG]: NOW.toISOString() });
-  });
-
-  it('finishes the follow-ups when a cancel was applied but answered 429 on every retry (throttling is no refusal)', async () => {
-    const r = await start(fixture([key(kid(1), 'prod-db')]));
-    const event = await scheduleDeletion(r, kid(1));
-    // The cloud cancels, then answers 429; so does every retry (same sequence: nothing more is applied).
-    r.cloud.setFaults({ rate: { '429': 1 }, when: 'after', retryAfterSeconds: 0, operations: ['kms.cancelKeyDeletion'] });
-
-    const report = await invoke(r, event, { ...POLICY, WARDEN_REENABLE_CANCELLED: 'true' });
-
-    expect(forKey(report, kid(1))).toEqual([
-      'applied cancel-deletion: protected: alias prod-db matches prod-* (the answer was lost; the key, read again, is no longer pending deletion)',
-      `applied audit-tag: ${AUDIT_TAG}=${NOW.toISOString()}`,
-      'applied enable: WARDEN_REENABLE_CANCELLED',
-    ]);
-    expect(stateOf(r, kid(1))).toBe('2');
   });
 
   it('reports an audit tag the cloud refuses (400) as failed with the error code; the cancel stands', async () => {
