@@ -170,7 +170,7 @@ async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
   const left = new Map(pending.map((key) => [key.key_id, key]));
   let stop = false;
   await forEachLimit(
-    withTags(r.cloud, pending, r.log),
+    withTags(r.cloud, pending, r.log, () => r.outOfTime()),
     r.policy.concurrency,
     async ({ key, tags }) => {
       if (r.outOfTime()) {

@@ -152,14 +152,16 @@ async function sweep(r: GuardrailRun): Promise<void> {
   }
 
   let stop = false;
+  const onShort = (shown: number, counted: number) =>
+    r.report.deferred('sweep', 'remaining keys', `the listing showed ${shown} keys, ListKeys counts ${counted} (keys deleted meanwhile, or a listing that lost some): the rest were not examined`);
   try {
     const outcome = await forEachLimit(
-      everyKey(r.cloud, wanted.tags, r.log),
+      everyKey(r.cloud, wanted.tags, r.log, onShort),
       r.policy.concurrency,
       async (listed) => {
-        if (!needsWork(listed, r.policy)) return;
-        if (r.outOfTime()) {
-          stop = true;
+        if (r.outOfTime()) stop = true;
+        if (!needsWork(listed, wanted.tags)) return;
+        if (stop) {
           r.report.deferred('tag', listed.keyId, OUT_OF_TIME);
           return;
         }
@@ -176,13 +178,15 @@ async function sweep(r: GuardrailRun): Promise<void> {
   }
 }
 
-/** False when what was listed already shows there is nothing to do (a key that is skipped, or has every tag). */
-function needsWork(listed: ListedKey, policy: TagPolicy): boolean {
-  if (listed.key === undefined) return true;
-  if (skipReason(listed.key) !== undefined) return false;
+/**
+ * False when what was listed already shows there is nothing to do: a key that is skipped, or one whose tags
+ * leave nothing to add (then its details do not matter either).
+ */
+function needsWork(listed: ListedKey, wanted: readonly Tag[]): boolean {
+  if (listed.key !== undefined && skipReason(listed.key) !== undefined) return false;
   if (listed.tags === undefined) return true;
-  const plan = planKey({ key: listed.key, tags: listed.tags }, policy);
-  return 'skip' in plan || plan.tags.add.length > 0 || plan.tags.overLimit.length > 0;
+  const fit = fitTags(listed.tags, wanted);
+  return fit.add.length > 0 || fit.overLimit.length > 0;
 }
 
 // ---- observe ------------------------------------------------------------------------------------

@@ -36,21 +36,36 @@ export interface ListedKey {
 /**
  * Every key, for tag-new-keys: with details and tags from one unfiltered ListKmsByTags listing when it can be
  * trusted to hold every key; otherwise every key from ListKeys except those already carrying all of
- * `carrying` (found with a filtered ListKmsByTags), tags unknown.
+ * `carrying` (found with a filtered ListKmsByTags), tags unknown. `onShort` hears, at the end, when the
+ * listing showed fewer keys than ListKeys counted (keys deleted meanwhile, or a listing that lost some).
  */
-export async function* everyKey(cloud: HuaweiCloud, carrying: readonly Tag[], log: Logger): AsyncGenerator<ListedKey, void, undefined> {
-  // Asked together, so that keys created or deleted meanwhile rarely make the counts disagree (a needless fallback).
-  const [keysInAll, first] = await Promise.all([
+export async function* everyKey(
+  cloud: HuaweiCloud,
+  carrying: readonly Tag[],
+  log: Logger,
+  onShort: (shown: number, counted: number) => void,
+): AsyncGenerator<ListedKey, void, undefined> {
+  // Asked together, so that keys created or deleted meanwhile rarely make the counts disagree (a needless
+  // fallback); settled both, so that neither outlives a failure of the other.
+  const [counted, firstPage] = await Promise.allSettled([
     cloud.kms.listKeysPage({ key_spec: 'ALL', limit: 1 }).then((page) => page.total),
     firstUnfilteredPage(cloud, true),
   ]);
+  if (counted.status === 'rejected') throw counted.reason;
+  if (firstPage.status === 'rejected') throw firstPage.reason;
+  const keysInAll = counted.value;
+  const first = firstPage.value;
   const distrust = whyNotWhole(first, keysInAll);
-  if (distrust === undefined && first !== undefined) {
+  if (distrust === undefined && first !== undefined && keysInAll !== undefined) {
+    let shown = first.resources.length;
     yield* first.resources.map(listed);
-    if (first.resources.length < PAGE_SIZE) return;
-    for await (const resource of cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT })) {
-      yield listed(resource);
+    if (hasMore(first)) {
+      for await (const resource of restOfListing(cloud, true)) {
+        shown++;
+        yield listed(resource);
+      }
     }
+    if (shown < keysInAll) onShort(shown, keysInAll);
     return;
   }
   log.warn('sweep: listing keys one by one (ListKeys, then ShowKmsTags per key)', { why: distrust });
@@ -63,12 +78,14 @@ export async function* everyKey(cloud: HuaweiCloud, carrying: readonly Tag[], lo
 /**
  * The given keys (guard-key-deletion's pending keys), with their tags taken from the unfiltered listing when
  * reading it costs fewer calls than one ShowKmsTags per key; keys it did not show come last, tags unknown.
- * Keys are handed on as their pages arrive, so work on them overlaps the rest of the listing.
+ * Keys are handed on as their pages arrive, so work on them overlaps the rest of the listing. Once
+ * `outOfTime()`, the listing stops (pages in flight are abandoned) and the keys left come with tags unknown.
  */
 export async function* withTags<K extends { readonly key_id: string }>(
   cloud: HuaweiCloud,
   keys: readonly K[],
   log: Logger,
+  outOfTime: () => boolean,
 ): AsyncGenerator<{ readonly key: K; readonly tags: readonly Tag[] | undefined }, void, undefined> {
   const unseen = new Map(keys.map((key) => [key.key_id, key]));
   function* found(resources: readonly KmsResource[]) {
@@ -81,15 +98,14 @@ export async function* withTags<K extends { readonly key_id: string }>(
   }
   // One key costs one ShowKmsTags either way; the listing's first page can only help from two on.
   try {
-    const first = keys.length > 1 ? await firstUnfilteredPage(cloud, false) : undefined;
+    const first = keys.length > 1 && !outOfTime() ? await firstUnfilteredPage(cloud, false) : undefined;
     if (first !== undefined) {
       yield* found(first.resources);
       const pages = first.total_count === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.total_count / PAGE_SIZE);
-      if (first.resources.length === PAGE_SIZE && pages - 1 < unseen.size) {
-        const rest = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details: false });
-        for await (const resource of rest) {
+      if (hasMore(first) && pages - 1 < unseen.size) {
+        for await (const resource of restOfListing(cloud, false)) {
           yield* found([resource]);
-          if (unseen.size === 0) break;
+          if (unseen.size === 0 || outOfTime()) break;
         }
       }
     }
@@ -98,6 +114,27 @@ export async function* withTags<K extends { readonly key_id: string }>(
     log.warn('sweep: the key listing failed; reading the tags of the keys left one by one', { error: failureReason(error), left: unseen.size });
   }
   for (const key of unseen.values()) yield { key, tags: undefined };
+}
+
+/** A full first page, and (when the listing says) more keys than it holds. */
+function hasMore(first: { readonly resources: readonly unknown[]; readonly total_count?: number | undefined }): boolean {
+  return first.resources.length === PAGE_SIZE && (first.total_count === undefined || first.total_count > PAGE_SIZE);
+}
+
+/**
+ * The unfiltered listing from its second page on. Whoever stops reading it early (a `break`, the sweep out of
+ * time) abandons the pages in flight: they are aborted rather than waited for, retries and all.
+ */
+async function* restOfListing(cloud: HuaweiCloud, details: boolean): AsyncGenerator<KmsResource, void, undefined> {
+  const abandon = new AbortController();
+  const pages = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details, signal: abandon.signal });
+  try {
+    // Not `yield* pages`: that would hand a `return()` to the pages first, which wait for what is in flight.
+    for (let next = await pages.next(); !next.done; next = await pages.next()) yield next.value;
+  } finally {
+    abandon.abort();
+    await pages.return(undefined);
+  }
 }
 
 /** The first page of the unfiltered listing; undefined when the cloud refuses a listing without tags (400). */
@@ -110,11 +147,16 @@ async function firstUnfilteredPage(cloud: HuaweiCloud, details: boolean) {
   }
 }
 
-function whyNotWhole(first: { readonly total_count?: number | undefined } | undefined, keysInAll: number | undefined): string | undefined {
+function whyNotWhole(
+  first: { readonly resources: readonly unknown[]; readonly total_count?: number | undefined } | undefined,
+  keysInAll: number | undefined,
+): string | undefined {
   if (first === undefined) return 'ListKmsByTags refused a listing without a tag filter (400)';
   if (keysInAll === undefined) return 'ListKeys gave no total to check the ListKmsByTags listing against';
   if (first.total_count === undefined) return 'ListKmsByTags gave no total_count';
   if (first.total_count < keysInAll) return `ListKmsByTags lists ${first.total_count} keys, ListKeys ${keysInAll}`;
+  const pageHolds = Math.min(PAGE_SIZE, first.total_count);
+  if (first.resources.length < pageHolds) return `ListKmsByTags answered ${first.resources.length} keys on a first page that should hold ${pageHolds}`;
   return undefined;
 }
 

@@ -351,8 +351,8 @@ describe('guard-key-deletion, TIMER sweep', () => {
 
   it('stops taking keys when out of time and defers the rest', async () => {
     const r = await start(fixture([pending(kid(1), 'prod-a'), pending(kid(2), 'prod-b'), pending(kid(3), 'prod-c')]));
-    let checks = 0;
-    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (checks++ < 1 ? 60_000 : 1_000) };
+    // Time runs short once the first key's deletion is cancelled.
+    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (calls(r, 'kms.cancelKeyDeletion') < 1 ? 60_000 : 1_000) };
 
     const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_CONCURRENCY: '1' }, runningOut);
 
@@ -363,6 +363,22 @@ describe('guard-key-deletion, TIMER sweep', () => {
       `deferred cancel-deletion ${kid(3)}`,
     ]);
     expect(stateOf(r, kid(3))).toBe('4');
+  });
+
+  it('stops reading the key listing when out of time: the keys it has not reached are deferred', async () => {
+    // 6,000 keys, ten of them pending at the end: the listing (6 pages) is cheaper than ten ShowKmsTags.
+    const keys = Array.from({ length: 6_000 }, (_, i) => key(kid(100 + i), `app/k${i}`));
+    const late = Array.from({ length: 10 }, (_, i) => pending(kid(10_000 + i), `prod-${i}`));
+    const r = await start(fixture([...keys, ...late]));
+    // Out of time once the second listing page has been asked for.
+    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (calls(r, 'kms.listKmsByTags') < 2 ? 60_000 : 1_000) };
+
+    const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_CONCURRENCY: '4' }, runningOut);
+
+    expect(report.counts).toMatchObject({ applied: 0, deferred: 10 });
+    // The first page, and at most the pages already in flight (two) when time ran out.
+    expect(calls(r, 'kms.listKmsByTags')).toBeLessThanOrEqual(4);
+    for (const k of late) expect(stateOf(r, k.key_id)).toBe('4');
   });
 
   it('cancels every protected key when more are pending than three pages hold', async () => {

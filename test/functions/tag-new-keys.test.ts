@@ -454,6 +454,19 @@ describe('tag-new-keys, TIMER sweep', () => {
     expect(tagsOf(r, kid(22))).toEqual({});
   });
 
+  it('stops reading the listing when out of time, even where no key needs work', async () => {
+    const tagged = Array.from({ length: 6_000 }, (_, i) => key(kid(1000 + i), `bulk/k${i}`, { tags: { team: 'platform', 'cost-center': 'cc-42' } }));
+    const r = await start(fixture(tagged));
+
+    const report = await invoke(r, timerEvent(), POLICY, fgContext({ remainingMs: 1_000 }));
+
+    expect(report.actions).toEqual([
+      { kind: 'sweep', target: 'remaining keys', status: 'deferred', reason: 'out of time: left for the next run; keys not yet listed were not examined' },
+    ]);
+    // The first page, and at most the two pages in flight when time ran out: not all six.
+    expect(calls(r, 'kms.listKmsByTags')).toBeLessThanOrEqual(3);
+  });
+
   it('reports a listing the cloud refuses as failed, keeping what was done', async () => {
     const r = await start(sweepFixture());
     r.cloud.setFaults({ rate: { '503': 1 }, operations: ['kms.listKmsByTags'] });
@@ -504,7 +517,8 @@ describe('tag-new-keys, TIMER sweep, whichever way the cloud answers ListKmsByTa
     const r = await start(keys());
     r.cloud.setVariants({ listKmsByTagsDetail: 'absent' });
     expectEveryKeyTagged(r, await invoke(r, timerEvent()));
-    expect(calls(r, 'kms.listKeyDetail')).toBe(7);
+    // Only the keys whose listed tags leave something to add (or no room for it) are read on their own.
+    expect(calls(r, 'kms.listKeyDetail')).toBe(6);
     expect(calls(r, 'kms.showKmsTags')).toBe(0);
   });
 

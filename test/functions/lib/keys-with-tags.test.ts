@@ -8,14 +8,17 @@ import { collect } from '../../shared/hwc/support.ts';
 
 // Answers the embedded cloud never gives, from a loopback server: ListKeys' body and the listing's page.
 let listKeysBody: unknown;
+/** The listing's answer, or a function of the request's offset. */
 let listingBody: unknown;
 const asked: string[] = [];
 const server = createServer((request, response) => {
-  request.resume();
+  let text = '';
+  request.on('data', (chunk: Buffer) => (text += chunk.toString()));
   request.on('end', () => {
     const path = request.url ?? '';
     asked.push(path.endsWith('/list-keys') ? 'listKeys' : path.endsWith('/resource_instances/action') ? 'listKmsByTags' : path);
-    const body = path.endsWith('/list-keys') ? listKeysBody : listingBody;
+    const offset = Number((JSON.parse(text || '{}') as { offset?: string }).offset ?? 0);
+    const body = path.endsWith('/list-keys') ? listKeysBody : typeof listingBody === 'function' ? listingBody(offset) : listingBody;
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
 });
@@ -27,6 +30,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const resources = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({ resource_id: id(from + i), resource_detail: detail(from + i), tags: [{ key: 'team', value: 'platform' }] }));
+const quiet = createLogger({ function: 'test', sink: () => undefined });
 const detail = (n: number) => ({ key_id: id(n), key_alias: `app/k${n}`, key_state: '2' });
 
 function client(): HuaweiCloud {
@@ -44,7 +50,7 @@ describe('everyKey', () => {
       total_count: 2,
     };
     const hwc = client();
-    const listed = await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: () => undefined })));
+    const listed = await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: () => undefined }), () => undefined));
     await hwc.close();
     expect(listed).toEqual([
       { keyId: id(1), key: expect.objectContaining({ key_id: id(1) }), tags: [] },
@@ -58,11 +64,44 @@ describe('everyKey', () => {
     listingBody = { resources: [{ resource_id: id(1), resource_detail: detail(1), tags: [] }], total_count: 1 };
     const lines: string[] = [];
     const hwc = client();
-    const listed = await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: (line) => lines.push(line) })));
+    const listed = await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: (line) => lines.push(line) }), () => undefined));
     await hwc.close();
     // The filtered listing (answered with the same page here) says key 1 already carries the tags.
     expect(listed).toEqual([{ keyId: id(2), key: expect.objectContaining({ key_id: id(2) }), tags: undefined }]);
     expect(asked.sort()).toEqual(['listKeys', 'listKeys', 'listKmsByTags', 'listKmsByTags']);
     expect(lines.map((line) => JSON.parse(line).why)).toEqual(['ListKeys gave no total to check the ListKmsByTags listing against']);
+  });
+
+  it('does not trust a first page shorter than it should be (a server that pages smaller than asked)', async () => {
+    asked.length = 0;
+    listKeysBody = { key_details: [detail(1)], truncated: 'false', total: 3000 };
+    listingBody = { resources: resources(0, 200), total_count: 3000 };
+    const lines: string[] = [];
+    const hwc = client();
+    await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: (line) => lines.push(line) }), () => undefined));
+    await hwc.close();
+    expect(lines.map((line) => JSON.parse(line).why)).toEqual(['ListKmsByTags answered 200 keys on a first page that should hold 1000']);
+  });
+
+  it('says when the listing showed fewer keys than ListKeys counted', async () => {
+    listKeysBody = { key_details: [detail(1)], truncated: 'true', next_marker: '1', total: 1500 };
+    // total_count claims 1,500, but the second page comes back empty.
+    listingBody = (offset: number) => ({ resources: offset === 0 ? resources(0, 1000) : [], total_count: 1500 });
+    const short: [number, number][] = [];
+    const hwc = client();
+    const listed = await collect(everyKey(hwc, [], quiet, (shown, counted) => short.push([shown, counted])));
+    await hwc.close();
+    expect(listed).toHaveLength(1000);
+    expect(short).toEqual([[1000, 1500]]);
+  });
+
+  it('asks for no second page when the first holds every key (total_count 1,000)', async () => {
+    asked.length = 0;
+    listKeysBody = { key_details: [detail(1)], truncated: 'true', next_marker: '1', total: 1000 };
+    listingBody = { resources: resources(0, 1000), total_count: 1000 };
+    const hwc = client();
+    expect(await collect(everyKey(hwc, [], quiet, () => undefined))).toHaveLength(1000);
+    await hwc.close();
+    expect(asked.sort()).toEqual(['listKeys', 'listKmsByTags']);
   });
 });
