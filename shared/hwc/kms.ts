@@ -324,8 +324,9 @@ export class KmsApi {
     const request = parseRequest(ListKmsByTagsRequestSchema, { ...params, limit: params.limit ?? DEFAULT_PAGE_SIZE }, 'kms.listKmsByTags');
     const { offset, ...filter } = request;
     const schema = pageSchema(options);
-    const fetchPage = async (start: number) => {
-      const page: ListKmsByTagsResponse = await this.byTags({ ...filter, offset: String(start), action: 'filter' }, schema, options);
+    const fetchPage = async (start: number, abandoned: AbortSignal) => {
+      const signal = options.signal ? AbortSignal.any([options.signal, abandoned]) : abandoned;
+      const page: ListKmsByTagsResponse = await this.byTags({ ...filter, offset: String(start), action: 'filter' }, schema, { ...options, signal });
       return { items: page.resources, total: page.total_count };
     };
     return paginateByOffset(fetchPage, Number(offset ?? 0), Number(filter.limit), options.pagesInFlight);

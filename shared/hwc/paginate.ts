@@ -79,10 +79,11 @@ export interface OffsetPage<T> {
  * `pagesInFlight` of them are requested at a time instead of one: the pages of a long listing no longer wait
  * for each other. Pages are handed on in order, so at most `pagesInFlight` + 1 are held. The listing ends at
  * a short or empty page, or at the total; without a total it reads one page ahead. Stopping early (`break`,
- * `return()`) asks for nothing more and settles once the requests in flight have, their outcomes discarded.
+ * `return()`) asks for nothing more, aborts the requests in flight (the signal handed to `fetchPage`) and
+ * settles once they have, their outcomes discarded.
  */
 export function paginateByOffset<T>(
-  fetchPage: (offset: number) => Promise<OffsetPage<T>>,
+  fetchPage: (offset: number, signal: AbortSignal) => Promise<OffsetPage<T>>,
   start: number,
   limit: number,
   pagesInFlight = 1,
@@ -93,17 +94,18 @@ export function paginateByOffset<T>(
 }
 
 async function* offsetPages<T>(
-  fetchPage: (offset: number) => Promise<OffsetPage<T>>,
+  fetchPage: (offset: number, signal: AbortSignal) => Promise<OffsetPage<T>>,
   start: number,
   limit: number,
   pagesInFlight: number,
 ): AsyncGenerator<T, void, undefined> {
+  const abandon = new AbortController();
   const ahead: Promise<OffsetPage<T>>[] = [];
   let next = start;
   let end = Number.POSITIVE_INFINITY;
   let totalKnown = false;
   const request = () => {
-    const page = fetchPage(next);
+    const page = fetchPage(next, abandon.signal);
     // Handled here so a failure is not "unhandled" while the consumer is on an earlier page; the same
     // promise is awaited (and throws) when the consumer gets there.
     page.catch(ignore);
@@ -126,6 +128,7 @@ async function* offsetPages<T>(
       yield* items;
     }
   } finally {
+    if (ahead.length > 0) abandon.abort();
     await Promise.all(ahead.map((page) => page.then(ignore, ignore)));
   }
 }

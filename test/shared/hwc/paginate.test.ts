@@ -106,8 +106,10 @@ function offsetSource(total: number, limit: number, options: { sendTotal?: boole
   let inFlight = 0;
   let maxInFlight = 0;
   const release = new Map<number, () => void>();
-  const fetchPage = (offset: number): Promise<OffsetPage<number>> => {
+  const signals: AbortSignal[] = [];
+  const fetchPage = (offset: number, signal: AbortSignal): Promise<OffsetPage<number>> => {
     asked.push(offset);
+    signals.push(signal);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => offset + i);
     return new Promise((resolve, reject) => {
@@ -123,7 +125,7 @@ function offsetSource(total: number, limit: number, options: { sendTotal?: boole
     for (const offset of [...release.keys()].reverse()) release.get(offset)?.();
     release.clear();
   };
-  return { asked, fetchPage, answerAll, maxInFlight: () => maxInFlight };
+  return { asked, signals, fetchPage, answerAll, maxInFlight: () => maxInFlight };
 }
 
 /** Reads the listing to the end, letting pages answer whenever it waits. */
@@ -175,7 +177,7 @@ describe('paginateByOffset requests several pages at a time once the total is kn
     expect(seen).toEqual([0, 1, 2, 3]);
   });
 
-  it('stops when the consumer stops: nothing more is asked for, and return() settles after the pages in flight', async () => {
+  it('stops when the consumer stops: nothing more is asked for, the pages in flight are aborted, and return() settles after them', async () => {
     const source = offsetSource(100, 2);
     const items = paginateByOffset(source.fetchPage, 0, 2, 3);
     const first = items.next();
@@ -183,9 +185,11 @@ describe('paginateByOffset requests several pages at a time once the total is kn
     expect((await first).value).toBe(0);
     expect(source.asked).toEqual([0, 2, 4, 6]);
     let settled = false;
+    expect(source.signals.some((signal) => signal.aborted)).toBe(false);
     const closing = items.return(undefined).then(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(settled).toBe(false);
+    expect(source.signals.every((signal) => signal.aborted)).toBe(true);
     source.answerAll();
     await closing;
     expect(source.asked).toEqual([0, 2, 4, 6]);
