@@ -88,24 +88,36 @@ export async function* withTags<K extends { readonly key_id: string }>(
   outOfTime: () => boolean,
 ): AsyncGenerator<{ readonly key: K; readonly tags: readonly Tag[] | undefined }, void, undefined> {
   const unseen = new Map(keys.map((key) => [key.key_id, key]));
-  function* found(resources: readonly KmsResource[]) {
-    for (const resource of resources) {
-      const key = unseen.get(resource.resource_id);
-      if (key === undefined) continue;
-      unseen.delete(resource.resource_id);
-      yield { key, tags: resource.tags };
-    }
-  }
+  /** The key the resource is, when it is one asked about and not seen yet (it is then seen). */
+  const take = (resource: KmsResource) => {
+    const key = unseen.get(resource.resource_id);
+    if (key === undefined) return undefined;
+    unseen.delete(resource.resource_id);
+    return { key, tags: resource.tags };
+  };
   // One key costs one ShowKmsTags either way; the listing's first page can only help from two on.
   try {
     const first = keys.length > 1 && !outOfTime() ? await firstUnfilteredPage(cloud, false) : undefined;
     if (first !== undefined) {
-      yield* found(first.resources);
+      const onFirstPage = first.resources.map(take).filter((found) => found !== undefined);
       const pages = first.total_count === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.total_count / PAGE_SIZE);
-      if (hasMore(first) && pages - 1 < unseen.size) {
-        for await (const resource of restOfListing(cloud, false)) {
-          yield* found([resource]);
-          if (unseen.size === 0 || outOfTime()) break;
+      if (!hasMore(first) || pages - 1 >= unseen.size || outOfTime()) {
+        yield* onFirstPage;
+      } else {
+        // The second page is asked for before the first page's keys are handed out, so that the work on
+        // them overlaps its round trip instead of waiting for it.
+        const rest = restOfListing(cloud, false);
+        const second = rest.next();
+        second.catch(ignore);
+        try {
+          yield* onFirstPage;
+          for (let next = await second; !next.done; next = await rest.next()) {
+            const found = take(next.value);
+            if (found !== undefined) yield found;
+            if (unseen.size === 0 || outOfTime()) break;
+          }
+        } finally {
+          await rest.return();
         }
       }
     }
@@ -115,6 +127,8 @@ export async function* withTags<K extends { readonly key_id: string }>(
   }
   for (const key of unseen.values()) yield { key, tags: undefined };
 }
+
+function ignore(): void {}
 
 /** A full first page, and (when the listing says) more keys than it holds. */
 function hasMore(first: { readonly resources: readonly unknown[]; readonly total_count?: number | undefined }): boolean {

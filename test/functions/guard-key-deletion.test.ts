@@ -436,6 +436,19 @@ describe('guard-key-deletion, TIMER sweep', () => {
     expect(calls(r, 'kms.showKmsTags')).toBe(0);
   });
 
+  it('reads no more of the listing once its first page has shown every pending key', async () => {
+    // 2,500 keys (three pages), the three pending ones on the first page.
+    const first = [pending(kid(1), 'prod-a'), pending(kid(2), 'app/b', PROTECT), pending(kid(3), 'app/c', PROTECT)];
+    const keys = Array.from({ length: 2_500 }, (_, i) => key(kid(100 + i), `app/k${i}`));
+    const r = await start(fixture([...first, ...keys]));
+
+    const report = await invoke(r, timerEvent());
+
+    expect(report.counts).toMatchObject({ applied: 6, failed: 0 });
+    expect(calls(r, 'kms.listKmsByTags')).toBe(1);
+    expect(calls(r, 'kms.showKmsTags')).toBe(0);
+  });
+
   it('reports a listing the cloud refuses as failed', async () => {
     const r = await start(sweepFixture());
     r.cloud.setFaults({ rate: { '503': 1 }, operations: ['kms.listKeys'] });

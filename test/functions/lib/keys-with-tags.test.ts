@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { everyKey } from '../../../functions/lib/keys-with-tags.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { everyKey, withTags } from '../../../functions/lib/keys-with-tags.ts';
 import { HuaweiCloud } from '../../../shared/hwc/index.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { collect } from '../../shared/hwc/support.ts';
@@ -103,5 +103,27 @@ describe('everyKey', () => {
     expect(await collect(everyKey(hwc, [], quiet, () => undefined))).toHaveLength(1000);
     await hwc.close();
     expect(asked.sort()).toEqual(['listKeys', 'listKmsByTags']);
+  });
+});
+
+describe('withTags', () => {
+  it("asks for the listing's second page before handing out the first page's keys", async () => {
+    asked.length = 0;
+    listingBody = (offset: number) => ({ resources: resources(offset, 1000), total_count: 2000 });
+    const hwc = client();
+    const keys = withTags(hwc, [id(1), id(1500), id(1600)].map((key_id) => ({ key_id })), quiet, () => false);
+
+    const first = await keys.next();
+    // Nothing more is read from the listing: the second page is on its way all the same.
+    await vi.waitFor(() => expect(asked).toEqual(['listKmsByTags', 'listKmsByTags']));
+    const rest = await collect({ [Symbol.asyncIterator]: () => keys });
+    await hwc.close();
+
+    expect([first.value, ...rest].map((found) => [found?.key.key_id, found?.tags])).toEqual([
+      [id(1), [{ key: 'team', value: 'platform' }]],
+      [id(1500), [{ key: 'team', value: 'platform' }]],
+      [id(1600), [{ key: 'team', value: 'platform' }]],
+    ]);
+    expect(asked).toHaveLength(2);
   });
 });
