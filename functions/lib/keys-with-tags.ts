@@ -58,13 +58,13 @@ export async function* everyKey(
   const distrust = whyNotWhole(first, keysInAll);
   if (distrust === undefined && first !== undefined && keysInAll !== undefined) {
     let shown = first.resources.length;
-    yield* first.resources.map(listed);
-    if (hasMore(first)) {
-      for await (const resource of restOfListing(cloud, true)) {
-        shown++;
-        yield listed(resource);
-      }
-    }
+    const countShown = (resource: KmsResource) => {
+      shown++;
+      return listed(resource);
+    };
+    const onFirstPage = first.resources.map(listed);
+    if (hasMore(first)) yield* firstPageThenRest(cloud, true, onFirstPage, countShown, () => false);
+    else yield* onFirstPage;
     if (shown < keysInAll) onShort(shown, keysInAll);
     return;
   }
@@ -101,24 +101,11 @@ export async function* withTags<K extends { readonly key_id: string }>(
     if (first !== undefined) {
       const onFirstPage = first.resources.map(take).filter((found) => found !== undefined);
       const pages = first.total_count === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.total_count / PAGE_SIZE);
-      if (!hasMore(first) || pages - 1 >= unseen.size || outOfTime()) {
-        yield* onFirstPage;
+      // The rest of the listing only when it costs fewer calls than a ShowKmsTags per key not yet seen.
+      if (hasMore(first) && pages - 1 < unseen.size && !outOfTime()) {
+        yield* firstPageThenRest(cloud, false, onFirstPage, take, () => unseen.size === 0 || outOfTime());
       } else {
-        // The second page is asked for before the first page's keys are handed out, so that the work on
-        // them overlaps its round trip instead of waiting for it.
-        const rest = restOfListing(cloud, false);
-        const second = rest.next();
-        second.catch(ignore);
-        try {
-          yield* onFirstPage;
-          for (let next = await second; !next.done; next = await rest.next()) {
-            const found = take(next.value);
-            if (found !== undefined) yield found;
-            if (unseen.size === 0 || outOfTime()) break;
-          }
-        } finally {
-          await rest.return();
-        }
+        yield* onFirstPage;
       }
     }
   } catch (error) {
@@ -135,9 +122,32 @@ function hasMore(first: { readonly resources: readonly unknown[]; readonly total
   return first.resources.length === PAGE_SIZE && (first.total_count === undefined || first.total_count > PAGE_SIZE);
 }
 
-/** The unfiltered listing from its second page on (stopping early aborts the pages in flight). */
-function restOfListing(cloud: HuaweiCloud, details: boolean): AsyncGenerator<KmsResource, void, undefined> {
-  return cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details });
+/**
+ * The first page's items, then `each` of every key listed from the second page on (undefined: none), until
+ * `stop()`. The second page is asked for when the first item is handed out, not after the last: the work
+ * on the first page's keys overlaps its round trip instead of waiting for it. Stopping early aborts the
+ * pages in flight.
+ */
+async function* firstPageThenRest<T>(
+  cloud: HuaweiCloud,
+  details: boolean,
+  onFirstPage: readonly T[],
+  each: (resource: KmsResource) => T | undefined,
+  stop: () => boolean,
+): AsyncGenerator<T, void, undefined> {
+  const rest = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details });
+  const second = rest.next();
+  second.catch(ignore);
+  try {
+    yield* onFirstPage;
+    for (let next = await second; !next.done; next = await rest.next()) {
+      const item = each(next.value);
+      if (item !== undefined) yield item;
+      if (stop()) break;
+    }
+  } finally {
+    await rest.return();
+  }
 }
 
 /** The first page of the unfiltered listing; undefined when the cloud refuses a listing without tags (400). */

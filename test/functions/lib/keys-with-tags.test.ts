@@ -95,6 +95,22 @@ describe('everyKey', () => {
     expect(short).toEqual([[1000, 1500]]);
   });
 
+  it("asks for the listing's second page before handing out the first page's keys", async () => {
+    asked.length = 0;
+    listKeysBody = { key_details: [detail(0)], truncated: 'true', next_marker: '1', total: 2000 };
+    listingBody = (offset: number) => ({ resources: resources(offset, 1000), total_count: 2000 });
+    const hwc = client();
+    const keys = everyKey(hwc, [{ key: 'team', value: 'platform' }], quiet, () => undefined);
+
+    await keys.next();
+    await vi.waitFor(() => expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2));
+    const rest = await collect({ [Symbol.asyncIterator]: () => keys });
+    await hwc.close();
+
+    expect(rest).toHaveLength(1999);
+    expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2);
+  });
+
   it('asks for no second page when the first holds every key (total_count 1,000)', async () => {
     asked.length = 0;
     listKeysBody = { key_details: [detail(1)], truncated: 'true', next_marker: '1', total: 1000 };
