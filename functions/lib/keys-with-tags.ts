@@ -9,7 +9,8 @@ import { failureReason } from './failure.ts';
  *
  * ListKmsByTags without a tag filter lists every key, 1,000 a page, each with its details and its tags (the
  * API document: "no tags: the array is empty"). One page then replaces up to 1,000 ShowKmsTags. Its pages
- * are offsets, so once the first has said how many keys there are, the next two are requested at a time.
+ * are offsets: the second is asked for as soon as the first page's keys are, and once a page has said how many
+ * keys there are, two more at a time.
  * A key created or finally deleted while the listing is read shifts the offsets: a key may then be seen twice
  * or not at all in this run (the next one sees it; a new key also comes through its createKey trace).
  *
@@ -22,7 +23,10 @@ import { failureReason } from './failure.ts';
 
 /** Keys per page: the API's maximum. */
 export const PAGE_SIZE = 1000;
-/** Listing pages requested at a time: each holds 1,000 keys with details, so more cost memory for little time. */
+/**
+ * Listing pages requested at a time: each holds 1,000 keys with details, so more cost memory for little time.
+ * Held at most: the page being read and these (one more while the first page is read).
+ */
 export const PAGES_IN_FLIGHT = 2;
 
 export interface ListedKey {
@@ -63,7 +67,7 @@ export async function* everyKey(
       return listed(resource);
     };
     const onFirstPage = first.resources.map(listed);
-    if (hasMore(first)) yield* firstPageThenRest(cloud, true, onFirstPage, countShown, () => false);
+    if (hasMore(first)) yield* firstPageThenRest(cloud, { details: true, onFirstPage, each: countShown, stop: () => false });
     else yield* onFirstPage;
     if (shown < keysInAll) onShort(shown, keysInAll);
     return;
@@ -103,7 +107,7 @@ export async function* withTags<K extends { readonly key_id: string }>(
       const pages = first.total_count === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.total_count / PAGE_SIZE);
       // The rest of the listing only when it costs fewer calls than a ShowKmsTags per key not yet seen.
       if (hasMore(first) && pages - 1 < unseen.size && !outOfTime()) {
-        yield* firstPageThenRest(cloud, false, onFirstPage, take, () => unseen.size === 0 || outOfTime());
+        yield* firstPageThenRest(cloud, { details: false, onFirstPage, each: take, stop: () => unseen.size === 0 || outOfTime() });
       } else {
         yield* onFirstPage;
       }
@@ -124,18 +128,24 @@ function hasMore(first: { readonly resources: readonly unknown[]; readonly total
 
 /**
  * The first page's items, then `each` of every key listed from the second page on (undefined: none), until
- * `stop()`. The second page is asked for when the first item is handed out, not after the last: the work
- * on the first page's keys overlaps its round trip instead of waiting for it. Stopping early aborts the
- * pages in flight.
+ * `stop()`. The second page is asked for along with the first item, not after the last: the work on the
+ * first page's keys overlaps its round trip instead of waiting for it. Stopping early aborts the pages in
+ * flight (they may have been sent: up to three reads more than needed, only when a sweep stops early).
  */
 async function* firstPageThenRest<T>(
   cloud: HuaweiCloud,
-  details: boolean,
-  onFirstPage: readonly T[],
-  each: (resource: KmsResource) => T | undefined,
-  stop: () => boolean,
+  listing: {
+    readonly details: boolean;
+    readonly onFirstPage: readonly T[];
+    readonly each: (resource: KmsResource) => T | undefined;
+    readonly stop: () => boolean;
+  },
 ): AsyncGenerator<T, void, undefined> {
-  const rest = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details });
+  const { details, onFirstPage, each, stop } = listing;
+  // Our own signal: a return() waits for a pending next(), so without it a sweep stopping during the first
+  // page would wait for the second (retries included) before it could report.
+  const abandon = new AbortController();
+  const rest = cloud.kms.listKmsByTags({ limit: PAGE_SIZE, offset: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, details, signal: abandon.signal });
   const second = rest.next();
   second.catch(ignore);
   try {
@@ -146,6 +156,7 @@ async function* firstPageThenRest<T>(
       if (stop()) break;
     }
   } finally {
+    abandon.abort();
     await rest.return();
   }
 }

@@ -80,7 +80,9 @@ export interface OffsetPage<T> {
  * for each other. Pages are handed on in order, so at most `pagesInFlight` + 1 are held. The listing ends at
  * a short or empty page, or at the total; without a total it reads one page ahead. Stopping early (`break`,
  * `return()`) asks for nothing more, aborts the requests in flight (the signal handed to `fetchPage`) and
- * settles once they have, their outcomes discarded.
+ * settles once they have, their outcomes discarded. A `return()` made while a `next()` is still pending waits
+ * for that page (the generator is not at a `yield`); to cut that short, abort it through a signal of the
+ * caller's (such as `kms.listKmsByTags`'s `signal` option).
  */
 export function paginateByOffset<T>(
   fetchPage: (offset: number, signal: AbortSignal) => Promise<OffsetPage<T>>,

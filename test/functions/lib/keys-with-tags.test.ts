@@ -11,6 +11,9 @@ let listKeysBody: unknown;
 /** The listing's answer, or a function of the request's offset. */
 let listingBody: unknown;
 const asked: string[] = [];
+/** A listing offset whose answer waits until `release()`. */
+let heldOffset: number | undefined;
+let release = () => {};
 const server = createServer((request, response) => {
   let text = '';
   request.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -19,7 +22,9 @@ const server = createServer((request, response) => {
     asked.push(path.endsWith('/list-keys') ? 'listKeys' : path.endsWith('/resource_instances/action') ? 'listKmsByTags' : path);
     const offset = Number((JSON.parse(text || '{}') as { offset?: string }).offset ?? 0);
     const body = path.endsWith('/list-keys') ? listKeysBody : typeof listingBody === 'function' ? listingBody(offset) : listingBody;
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (offset === heldOffset && path.endsWith('/resource_instances/action')) release = answer;
+    else answer();
   });
 });
 let origin = '';
@@ -103,7 +108,7 @@ describe('everyKey', () => {
     const keys = everyKey(hwc, [{ key: 'team', value: 'platform' }], quiet, () => undefined);
 
     await keys.next();
-    await vi.waitFor(() => expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2));
+    await vi.waitFor(() => expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2), { timeout: 5_000 });
     const rest = await collect({ [Symbol.asyncIterator]: () => keys });
     await hwc.close();
 
@@ -131,7 +136,7 @@ describe('withTags', () => {
 
     const first = await keys.next();
     // Nothing more is read from the listing: the second page is on its way all the same.
-    await vi.waitFor(() => expect(asked).toEqual(['listKmsByTags', 'listKmsByTags']));
+    await vi.waitFor(() => expect(asked).toEqual(['listKmsByTags', 'listKmsByTags']), { timeout: 5_000 });
     const rest = await collect({ [Symbol.asyncIterator]: () => keys });
     await hwc.close();
 
@@ -141,5 +146,32 @@ describe('withTags', () => {
       [id(1600), [{ key: 'team', value: 'platform' }]],
     ]);
     expect(asked).toHaveLength(2);
+  });
+});
+
+describe('both listings', () => {
+  it.each([
+    ['everyKey', (hwc: HuaweiCloud) => everyKey(hwc, [{ key: 'team', value: 'platform' }], quiet, () => undefined)],
+    ['withTags', (hwc: HuaweiCloud) => withTags(hwc, [id(1), id(1500), id(1600)].map((key_id) => ({ key_id })), quiet, () => false)],
+  ] as const)('%s: stopping during the first page does not wait for the second, which is aborted', async (_, list) => {
+    asked.length = 0;
+    listKeysBody = { key_details: [detail(0)], truncated: 'true', next_marker: '1', total: 2000 };
+    listingBody = (offset: number) => ({ resources: resources(offset, 1000), total_count: 2000 });
+    heldOffset = 1000;
+    const hwc = client();
+    try {
+      const keys = list(hwc);
+      await keys.next();
+      await vi.waitFor(() => expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2), { timeout: 5_000 });
+
+      // The second page's answer is held back: return() settles only if its request is aborted.
+      await keys.return(undefined);
+
+      expect(asked.filter((call) => call === 'listKmsByTags')).toHaveLength(2);
+    } finally {
+      heldOffset = undefined;
+      release();
+      await hwc.close();
+    }
   });
 });
