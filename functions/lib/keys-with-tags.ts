@@ -67,7 +67,7 @@ export async function* everyKey(
       return listed(resource);
     };
     const onFirstPage = first.resources.map(listed);
-    if (hasMore(first)) yield* firstPageThenRest(cloud, { details: true, onFirstPage, each: countShown, stop: () => false });
+    if (hasMore(first)) yield* firstPageThenRest(cloud, { details: true, onFirstPage, each: countShown });
     else yield* onFirstPage;
     if (shown < keysInAll) onShort(shown, keysInAll);
     return;
@@ -138,7 +138,8 @@ async function* firstPageThenRest<T>(
     readonly details: boolean;
     readonly onFirstPage: readonly T[];
     readonly each: (resource: KmsResource) => T | undefined;
-    readonly stop: () => boolean;
+    /** Checked after each key listed; the listing reads on to its end when absent. */
+    readonly stop?: () => boolean;
   },
 ): AsyncGenerator<T, void, undefined> {
   const { details, onFirstPage, each, stop } = listing;
@@ -153,7 +154,7 @@ async function* firstPageThenRest<T>(
     for (let next = await second; !next.done; next = await rest.next()) {
       const item = each(next.value);
       if (item !== undefined) yield item;
-      if (stop()) break;
+      if (stop?.()) break;
     }
   } finally {
     abandon.abort();
