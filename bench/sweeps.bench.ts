@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFunctions } from '../local/build.ts';
+import { buildFunctions } from '../deploy/build.ts';
 import { createInterface } from 'node:readline';
 import { HuaweiCloud } from '../shared/hwc/index.ts';
 import { forEachLimit } from '../shared/runtime/concurrency.ts';

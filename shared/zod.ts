@@ -3,7 +3,7 @@
  * ≈ 20 KB) instead of classic `zod` (≈ 450 KB, not tree-shakable; see BENCHMARKS.md). zod/mini ships no
  * locale, so English messages ("Too small: expected string to have >=1 characters", …) are registered
  * here, the same ones classic zod uses; error messages are part of our behaviour.
- * `test/local/bundle-size.test.ts` fails if classic zod gets into a function bundle.
+ * `test/deploy/bundle-size.test.ts` fails if classic zod gets into a function bundle.
  */
 import { config, pipe, transform } from 'zod/mini';
 import type { ZodMiniPipe, ZodMiniTransform, ZodMiniType, core, output } from 'zod/mini';

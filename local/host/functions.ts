@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LogSink } from '../../shared/runtime/logger.ts';
 import { maskSecrets } from '../../shared/runtime/redact.ts';
-import { sourceOf } from '../serverless.ts';
-import type { FunctionDefinition, ServiceDefinition, TriggerDefinition } from '../serverless.ts';
+import { sourceOf } from '../../deploy/serverless.ts';
+import type { FunctionDefinition, ServiceDefinition, TriggerDefinition } from '../../deploy/serverless.ts';
 import type { InvocationRecord, Journal, TriggerType } from './journal.ts';
 
 /**

@@ -7,7 +7,7 @@ import type { LogSink } from '../../shared/runtime/logger.ts';
 import { registerSecret } from '../../shared/runtime/redact.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../shared/triggers/envelopes/apig.ts';
 import type { CtsTrace, LocalCloud } from '../cloud/index.ts';
-import { loadServerless } from '../serverless.ts';
+import { loadServerless } from '../../deploy/serverless.ts';
 import { apigRoutes, BodyTooLargeError, matchRoute, readBody, sendApigResponse, sendJsonError, toApigEvent } from './apig.ts';
 import type { ApigRoute } from './apig.ts';
 import { ctsSubscriptions, LoopGuard, operationOf, subscribersOf } from './cts.ts';

@@ -243,7 +243,7 @@ export class Transport {
       pool = new PoolClass(origin, {
         connections: this.options.connections ?? 16,
         // HTTP/1.1 only (undici's default, allowH2 unset): the build leaves undici's HTTP/2 client out of every
-        // function bundle (local/build.ts; test/shared/hwc/bundle.test.ts fails if h2 ever gets negotiated).
+        // function bundle (deploy/build.ts; test/shared/hwc/bundle.test.ts fails if h2 ever gets negotiated).
         pipelining: 1,
         keepAliveTimeout: 30_000,
         connectTimeout: this.timeouts.connectMs,

@@ -3,7 +3,7 @@
  * pool, and the request API that `undici`'s index would otherwise mix into every dispatcher. Importing them
  * alone keeps the rest of undici (fetch, WebSocket, mocks, caches…) out of each function's bundle; see
  * BENCHMARKS.md (cold start) and test/shared/hwc/bundle.test.ts. The build also leaves out the pool's HTTP/2
- * client and loads node:assert for it only if an assertion fails (local/build.ts, `checkTrims`).
+ * client and loads node:assert for it only if an assertion fails (deploy/build.ts, `checkTrims`).
  */
 declare module 'undici/lib/dispatcher/pool.js' {
   import type { Pool } from 'undici';

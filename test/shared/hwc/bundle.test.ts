@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkTrims, FUNCTION_BUNDLE_OPTIONS } from '../../../local/build.ts';
+import { checkTrims, FUNCTION_BUNDLE_OPTIONS } from '../../../deploy/build.ts';
 
 // The transport imports two undici modules by path (its pool and request API, not the whole package) to keep
 // every function bundle small and quick to load, and the build leaves out undici's HTTP/2 client and loads
-// node:assert only if an assertion fails (local/build.ts). This checks, on the installed undici, that the
+// node:assert only if an assertion fails (deploy/build.ts). This checks, on the installed undici, that the
 // bundle as `npm run build` makes it still loads and sends a signed request, over HTTP and over TLS, and that
 // undici stays pinned.
 const root = fileURLToPath(new URL('../../../', import.meta.url));

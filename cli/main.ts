@@ -1,10 +1,10 @@
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildFunctions } from './build.ts';
-import { loadFixture, startCloud } from './cloud/index.ts';
-import { start } from './host/index.ts';
+import { buildFunctions } from '../deploy/build.ts';
+import { loadFixture, startCloud } from '../local/cloud/index.ts';
+import { start } from '../local/host/index.ts';
 import { invoke, readEvent } from './invoke.ts';
-import { listening, parsePort, waitForSignal } from './lifecycle.ts';
+import { listening, parsePort, waitForSignal } from '../local/lifecycle.ts';
 
 /** The project root: serverless.yml, functions/ and dist/ are found from here, whatever the working directory. */
 const ROOT = join(import.meta.dirname, '..');

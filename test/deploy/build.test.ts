@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunctions, FUNCTION_FILES } from '../../local/build.ts';
-import type { BuiltFunction } from '../../local/build.ts';
-import { localCloudEnv } from '../../local/invoke.ts';
-import { loadServerless } from '../../local/serverless.ts';
+import { buildFunctions, FUNCTION_FILES } from '../../deploy/build.ts';
+import type { BuiltFunction } from '../../deploy/build.ts';
+import { localCloudEnv } from '../../cli/invoke.ts';
+import { loadServerless } from '../../deploy/serverless.ts';
 import { startRig, timerEvent } from '../support/functions.ts';
 import type { FunctionRig } from '../support/functions.ts';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-/** Node built-ins that the bundle trims (local/build.ts) keep a function from loading. */
+/** Node built-ins that the bundle trims (deploy/build.ts) keep a function from loading. */
 const TRIMMED = ['http2', 'assert', 'stream/web', 'tls'];
 const LOADED_TRIMMED = `${JSON.stringify(TRIMMED)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m))`;
 const CACHE_STATUS = /^warden: code cache (.*)$/m;

@@ -6,9 +6,9 @@ import { credentialsFromEnv } from '../shared/hwc/credentials.ts';
 import { signWebhook } from '../shared/runtime/webhook-auth.ts';
 import type { GuardrailOptions } from '../shared/runtime/guardrail.ts';
 import { isApigEvent } from '../shared/triggers/schemas/apig.ts';
-import { defaultFixture, loadFixture, startCloud } from './cloud/index.ts';
-import type { LocalCloud } from './cloud/index.ts';
-import { loadServerless, sourceOf } from './serverless.ts';
+import { defaultFixture, loadFixture, startCloud } from '../local/cloud/index.ts';
+import type { LocalCloud } from '../local/cloud/index.ts';
+import { loadServerless, sourceOf } from '../deploy/serverless.ts';
 
 /**
  * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would, and returns

@@ -3,7 +3,7 @@
 // function's esbuild bundle, bundle.js next to this file: with Node's own CommonJS loader, or, when the build
 // made a V8 code cache of it (`warden build --code-cache`: bundle.cache), through `vm.Script` with that cache:
 // V8 then neither parses nor compiles what it already did at build time: ≈ 15–20 ms less cold start
-// (BENCHMARKS.md). local/build.ts writes these files.
+// (BENCHMARKS.md). deploy/build.ts writes these files.
 //
 // The cache is handed to V8 only if its header says it was made by this very Node (version and arch) and its
 // SHA-256 matches this bundle and this cache: V8 checks neither the bytes nor the source (only its length) in a
@@ -11,7 +11,7 @@
 // (e.g. `--max-old-space-size`). Whenever the cache is not used the bundle is compiled from source (by Node's
 // own loader, unless V8 refused the cache: then by V8 as it did so): slower, same behaviour.
 // WARDEN_CODE_CACHE=off skips the cache; WARDEN_CODE_CACHE=verbose says on stderr what became of it.
-// local/build.ts (writeCodeCache) wraps the source identically; a different wrapper would make V8 refuse it.
+// deploy/build.ts (writeCodeCache) wraps the source identically; a different wrapper would make V8 refuse it.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 

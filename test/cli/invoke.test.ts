@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { invoke, readEvent } from '../../local/invoke.ts';
+import { invoke, readEvent } from '../../cli/invoke.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const sample = (fn: string, trigger: string) => readEvent(join(root, 'events', fn, `${trigger}.json`));

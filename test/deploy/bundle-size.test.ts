@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerless, sourceOf } from '../../local/serverless.ts';
+import { loadServerless, sourceOf } from '../../deploy/serverless.ts';
 import { runProbes } from './validation-probes.ts';
-import { checkTrims, FUNCTION_BUNDLE_OPTIONS } from '../../local/build.ts';
+import { checkTrims, FUNCTION_BUNDLE_OPTIONS } from '../../deploy/build.ts';
 
 // Every function bundle stays within the 400 KB budget (BENCHMARKS.md: cold start), which holds only while
 // schemas use `zod/mini`: classic zod alone is ≈ 450 KB and cannot be tree-shaken. Same esbuild options as
-// local/build.ts, plus a metafile to see what went in.
+// deploy/build.ts, plus a metafile to see what went in.
 const root = join(import.meta.dirname, '..', '..');
 const BUDGET_BYTES = 400 * 1024;
 const options: BuildOptions = { ...FUNCTION_BUNDLE_OPTIONS, logLevel: 'error', metafile: true };
@@ -40,7 +40,7 @@ describe('function bundles', () => {
     }
   });
 
-  it("leave out undici's HTTP/2 client and reach node:assert and node:stream/web only lazily (local/build.ts)", () => {
+  it("leave out undici's HTTP/2 client and reach node:assert and node:stream/web only lazily (deploy/build.ts)", () => {
     for (const bundle of bundles) expect(() => checkTrims(bundle.metafile, bundle.name)).not.toThrow();
   });
 
@@ -54,7 +54,7 @@ describe('function bundles', () => {
     const expected = runProbes();
     expect(expected['timer']).toBe('time: expected string, got number; trigger_name: expected string (missing)');
     const outfile = join(dir, 'probes.cjs');
-    const result = await build({ ...options, entryPoints: [join(root, 'test/local/validation-probes.ts')], outfile });
+    const result = await build({ ...options, entryPoints: [join(root, 'test/deploy/validation-probes.ts')], outfile });
     expect(Object.keys((result.metafile as Metafile).inputs).filter((input) => input.includes('zod/v4/classic/'))).toEqual([]);
     const fromBundle = execFileSync(process.execPath, [outfile], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, WARDEN_PRINT_PROBES: '1' } });
     expect(JSON.parse(fromBundle)).toEqual(expected);

@@ -11,7 +11,7 @@ import { zip } from './zip.ts';
 /**
  * `npm run build`: per function, in dist/<function>/:
  * - bundle.js: the function as one CommonJS bundle (Node 20), made with FUNCTION_BUNDLE_OPTIONS;
- * - index.js: the entry FunctionGraph loads (local/function-loader.cjs), which runs bundle.js;
+ * - index.js: the entry FunctionGraph loads (deploy/function-loader.cjs), which runs bundle.js;
  * - package.json: `{ "type": "commonjs" }`, so that index.js is CommonJS wherever it lies;
  * - with `codeCache` (`warden build --code-cache`) also bundle.cache: V8's code cache of bundle.js, made by
  *   running it once under this Node (writeCodeCache), which index.js then hands to V8.
@@ -28,14 +28,14 @@ const LOADER = fileURLToPath(new URL('./function-loader.cjs', import.meta.url));
 /**
  * Modules that bundled dependencies import when they load but that a function never needs, replaced at build
  * time. Each saves start-up time (measured in BENCHMARKS.md); `checkTrims` fails the build when one no longer
- * applies, and test/shared/hwc/bundle.test.ts and test/local/build.test.ts check that the bundle
+ * applies, and test/shared/hwc/bundle.test.ts and test/deploy/build.test.ts check that the bundle
  * still works (over plain HTTP and over TLS with a server that prefers HTTP/2) and loads none of them.
  */
 const STUBBED_H2 = `'use strict';
-// undici's HTTP/2 client, left out by local/build.ts: undici calls it only when TLS negotiates h2, which it
+// undici's HTTP/2 client, left out by deploy/build.ts: undici calls it only when TLS negotiates h2, which it
 // offers only with allowH2 (false by default; the transport never sets it). Its node:http2 costs ≈ 4 ms of start.
 module.exports = function connectH2() {
-  throw new Error('HTTP/2 is not in this bundle (local/build.ts leaves out undici/lib/dispatcher/client-h2.js)');
+  throw new Error('HTTP/2 is not in this bundle (deploy/build.ts leaves out undici/lib/dispatcher/client-h2.js)');
 };
 `;
 
@@ -46,7 +46,7 @@ module.exports = function connectH2() {
  */
 const LAZY_ASSERT = `'use strict';
 // undici only calls assert(value) on invariants; the real node:assert (≈ 2.5 ms to load) is loaded the first
-// time one fails or anything else of it is used. Added by local/build.ts.
+// time one fails or anything else of it is used. Added by deploy/build.ts.
 let real;
 const load = () => real || (real = require('node:assert'));
 function assert(value) {
@@ -65,7 +65,7 @@ module.exports = assert;
  * else from node:stream/web, esbuild fails the build ("No matching export").
  */
 const LAZY_STREAM_WEB = `// Stands in for node:stream/web (≈ 1.5 ms to load) in @middy/core until a ReadableStream is really needed: the
-// real module is loaded by \`instanceof ReadableStream\` or \`new ReadableStream()\`. Added by local/build.ts.
+// real module is loaded by \`instanceof ReadableStream\` or \`new ReadableStream()\`. Added by deploy/build.ts.
 let real;
 const load = () => real || (real = require('node:stream/web'));
 export class ReadableStream {
@@ -126,7 +126,7 @@ export function checkTrims(metafile: Metafile, label: string): void {
     }
   }
   if (problems.length > 0) {
-    throw new Error(`${label}: the bundle trims in local/build.ts no longer apply (an undici or @middy/core upgrade?): ${problems.join('; ')}`);
+    throw new Error(`${label}: the bundle trims in deploy/build.ts no longer apply (an undici or @middy/core upgrade?): ${problems.join('; ')}`);
   }
 }
 
@@ -180,7 +180,7 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist'), 
 /**
  * Writes <dir>/bundle.cache for <dir>/bundle.js: in a fresh `node` (this one's binary, no flags, no NODE_OPTIONS,
  * an empty environment: V8 refuses a cache made under other flags), compiles the bundle wrapped exactly as
- * local/function-loader.cjs wraps it, runs its top level (so that what that runs is compiled and cached too) and
+ * deploy/function-loader.cjs wraps it, runs its top level (so that what that runs is compiled and cached too) and
  * saves `createCachedData()` behind a one-line JSON header: format, Node version and arch, and the SHA-256 of
  * bundle.js followed by the cache, which the loader checks before handing the cache to V8.
  */

@@ -5,7 +5,7 @@ import { loadPolicy } from '../../shared/policy.ts';
 
 /**
  * Malformed inputs for each kind of validation a function does, and the error message each produces.
- * `test/local/bundle-size.test.ts` runs these from the sources and from an esbuild bundle (where no classic
+ * `test/deploy/bundle-size.test.ts` runs these from the sources and from an esbuild bundle (where no classic
  * zod registers its English locale) and expects the same messages.
  */
 const probes: Record<string, () => unknown> = {
