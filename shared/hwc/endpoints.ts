@@ -1,6 +1,6 @@
 /** Where each service lives: official defaults for a region, overridable per service or all at once. */
 
-export const SERVICES = ['kms', 'csms', 'csbs', 'smn', 'iam'] as const;
+export const SERVICES = ['kms', 'csms', 'csbs', 'smn', 'iam', 'cbr', 'ecs', 'cts', 'functiongraph'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 export type Endpoints = Readonly<Record<ServiceName, string>>;
 
@@ -12,6 +12,10 @@ export function defaultEndpoints(region: string): Endpoints {
     csbs: `https://csbs.${region}.myhuaweicloud.com`,
     smn: `https://smn.${region}.myhuaweicloud.com`,
     iam: 'https://iam.myhuaweicloud.com',
+    cbr: `https://cbr.${region}.myhuaweicloud.com`,
+    ecs: `https://ecs.${region}.myhuaweicloud.com`,
+    cts: `https://cts.${region}.myhuaweicloud.com`,
+    functiongraph: `https://functiongraph.${region}.myhuaweicloud.com`,
   };
 }
 

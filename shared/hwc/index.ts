@@ -28,6 +28,9 @@ export interface HuaweiCloudOptions {
   readonly userAgent?: string | undefined;
 }
 
+/** A service API class: built from the client's transport and project (see `HuaweiCloud.use`). */
+export type ServiceApiClass<T> = new (ctx: ApiContext) => T;
+
 /** What `fromEnv` lets a caller set instead of reading it from the environment. */
 export type HuaweiCloudOverrides = Partial<Omit<HuaweiCloudOptions, 'env'>>;
 
@@ -52,6 +55,8 @@ export class HuaweiCloud {
   /** Logical calls made and HTTP attempts sent (retries included), live. */
   readonly stats: { readonly calls: number; readonly attempts: number };
   private readonly transport: Transport;
+  private readonly ctx: ApiContext;
+  private readonly attached = new Map<ServiceApiClass<unknown>, unknown>();
 
   constructor(options: HuaweiCloudOptions) {
     if (!options.region) throw new Error('HuaweiCloud: region is required');
@@ -79,6 +84,7 @@ export class HuaweiCloud {
     });
     this.stats = this.transport.stats;
     const ctx: ApiContext = { transport: this.transport, projectId };
+    this.ctx = ctx;
     this.kms = new KmsApi(ctx);
     this.csms = new CsmsApi(ctx);
     this.csbs = new CsbsApi(ctx);
@@ -103,6 +109,20 @@ export class HuaweiCloud {
     };
     const retry = attempts || baseDelay ? { ...fromEnv, ...overrides.retry } : overrides.retry;
     return new HuaweiCloud({ ...overrides, region, projectId, credentials, retry, env });
+  }
+
+  /**
+   * A service API that is not built into every client, on this client's transport: `cloud.use(CbrApi)`. Only
+   * the code that imports such an API carries it, so a function bundle holds the services it uses and no
+   * others. One instance per class and client.
+   */
+  use<T>(Api: ServiceApiClass<T>): T {
+    let api = this.attached.get(Api) as T | undefined;
+    if (api === undefined) {
+      api = new Api(this.ctx);
+      this.attached.set(Api, api);
+    }
+    return api;
   }
 
   /** Closes the connection pools; calls after this fail. */
@@ -133,7 +153,7 @@ export { SERVICES, defaultEndpoints, resolveEndpoints } from './endpoints.ts';
 export type { Endpoints, ServiceName } from './endpoints.ts';
 export { DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './transport.ts';
 export type { RetryPolicy, TimeoutPolicy } from './transport.ts';
-export type { CallOptions } from './schema.ts';
+export type { ApiContext, CallOptions } from './schema.ts';
 export { DEFAULT_PAGE_SIZE } from './paginate.ts';
 export { KmsApi, KeyState, MAX_TAGS, isDefaultKey } from './kms.ts';
 export type {

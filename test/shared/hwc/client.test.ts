@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, defaultFixture } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
-import { HuaweiCloud, HwcError, LocalErrorCode, credentialsFromContext } from '../../../shared/hwc/index.ts';
+import { HuaweiCloud, HwcError, KmsApi, LocalErrorCode, credentialsFromContext } from '../../../shared/hwc/index.ts';
 import type { Credentials } from '../../../shared/hwc/index.ts';
 import { FAST_RETRY, clientFor, collect, rejection, startTestCloud } from './support.ts';
 
@@ -87,7 +87,7 @@ describe('HuaweiCloud.fromEnv', () => {
   it('configures a working client from the environment', async () => {
     const hwc = HuaweiCloud.fromEnv(env(), { retry: FAST_RETRY });
     expect(hwc.region).toBe('cn-north-4');
-    expect(Object.values(hwc.endpoints)).toEqual([cloud.url, cloud.url, cloud.url, cloud.url, cloud.url]);
+    expect(new Set(Object.values(hwc.endpoints))).toEqual(new Set([cloud.url]));
     expect((await hwc.kms.listKeyDetail({ key_id: keyId })).key_info.key_id).toBe(keyId);
     await hwc.close();
   });
@@ -103,10 +103,25 @@ describe('HuaweiCloud.fromEnv', () => {
   it('uses the official endpoints by default, per-service variables, and overrides', () => {
     const { HUAWEICLOUD_ENDPOINT_URL: _all, ...rest } = env();
     const official = HuaweiCloud.fromEnv(rest);
-    expect(official.endpoints).toMatchObject({ kms: 'https://kms.cn-north-4.myhuaweicloud.com', iam: 'https://iam.myhuaweicloud.com' });
+    expect(official.endpoints).toMatchObject({
+      kms: 'https://kms.cn-north-4.myhuaweicloud.com',
+      iam: 'https://iam.myhuaweicloud.com',
+      functiongraph: 'https://functiongraph.cn-north-4.myhuaweicloud.com',
+      cbr: 'https://cbr.cn-north-4.myhuaweicloud.com',
+    });
     const mixed = HuaweiCloud.fromEnv({ ...rest, HUAWEICLOUD_ENDPOINT_URL_SMN: 'http://127.0.0.1:1' }, { endpoints: { iam: 'http://127.0.0.1:2' } });
     expect(mixed.endpoints).toMatchObject({ smn: 'http://127.0.0.1:1', iam: 'http://127.0.0.1:2', kms: 'https://kms.cn-north-4.myhuaweicloud.com' });
     return Promise.all([official.close(), mixed.close()]);
+  });
+
+  it('attaches a service API on demand (use), one instance per class, on the same signed transport', async () => {
+    const hwc = HuaweiCloud.fromEnv(env(), { retry: FAST_RETRY });
+    const attached = hwc.use(KmsApi);
+    expect(hwc.use(KmsApi)).toBe(attached);
+    expect(attached).not.toBe(hwc.kms);
+    expect((await attached.listKeyDetail({ key_id: keyId })).key_info.key_id).toBe(keyId);
+    expect(hwc.stats.calls).toBe(1);
+    await hwc.close();
   });
 
   it('takes the number of attempts from HUAWEICLOUD_RETRY_ATTEMPTS', async () => {
