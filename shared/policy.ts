@@ -255,6 +255,67 @@ export function loadPolicy(source: PolicySource = { env: process.env }): Policy 
   return Object.freeze(policy) as Policy;
 }
 
+/** `WARDEN_*` variables read by the tools rather than the functions (`npm start`, the build's code cache). */
+export const TOOL_VARIABLES = ['WARDEN_CLOUD_PORT', 'WARDEN_CODE_CACHE'] as const;
+
+export interface UnknownVariable {
+  readonly name: string;
+  /** The known variable it is most likely a misspelling of, when one is close. */
+  readonly closest: string | undefined;
+}
+
+/**
+ * The `WARDEN_*` names that no function or tool reads (a typo silently leaves the default in force), each with
+ * the closest known name when the distance is small (`WARDEN_MAX_DELETION` → `WARDEN_MAX_DELETIONS`).
+ */
+export function unknownWardenVariables(names: Iterable<string>): UnknownVariable[] {
+  const known: readonly string[] = [...POLICY_VARIABLES, ...TOOL_VARIABLES];
+  const unknown: UnknownVariable[] = [];
+  for (const name of names) {
+    if (!name.startsWith('WARDEN_') || known.includes(name)) continue;
+    unknown.push({ name, closest: closestName(name, known) });
+  }
+  return unknown;
+}
+
+/** `NAME is not a setting hwc-warden knows (did you mean X?)`, for a warning. */
+export function describeUnknownVariable(variable: UnknownVariable): string {
+  const hint = variable.closest === undefined ? '' : ` (did you mean ${variable.closest}?)`;
+  return `${variable.name} is not a setting hwc-warden knows; it has no effect${hint}`;
+}
+
+function closestName(name: string, known: readonly string[]): string | undefined {
+  const upper = name.toUpperCase();
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(upper, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  // Up to a third of the part after WARDEN_ may differ: close enough to be a typo, not another word.
+  return bestDistance <= Math.max(1, Math.floor((name.length - 'WARDEN_'.length) / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) (rows[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const row = rows[i] as number[];
+    const above = rows[i - 1] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row[j] = value;
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
 /** Fills `{user}`, `{date}`, `{time}`, `{keyId}`, `{alias}` in a description template; missing values → "". */
 export function renderDescription(template: string, values: DescriptionValues): string {
   return template.replace(/\{(user|date|time|keyId|alias)\}/g, (_, name: keyof DescriptionValues) => values[name] ?? '');

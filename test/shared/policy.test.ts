@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegExp, loadPolicy, matchesAnyGlob, matchesGlob, PolicyError, renderDescription } from '../../shared/policy.ts';
+import { describeUnknownVariable, globToRegExp, loadPolicy, matchesAnyGlob, matchesGlob, PolicyError, POLICY_VARIABLES, renderDescription, unknownWardenVariables } from '../../shared/policy.ts';
 import type { PolicyVariable } from '../../shared/policy.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
 
@@ -232,5 +232,26 @@ describe('tag limits count characters', () => {
   it('accepts 43 emoji as a tag value (86 UTF-16 units) and refuses 44', () => {
     expect(loadPolicy({ env: { WARDEN_KEY_TAGS: JSON.stringify({ mood: '😀'.repeat(43) }) } }).keyTags['mood']).toBe('😀'.repeat(43));
     expect(() => loadPolicy({ env: { WARDEN_KEY_TAGS: JSON.stringify({ mood: '😀'.repeat(44) }) } })).toThrow(/at most 43 characters/);
+  });
+});
+
+describe('unknown WARDEN_* variables', () => {
+  it('names each typo with the closest known setting', () => {
+    const found = unknownWardenVariables(['WARDEN_MAX_DELETION', 'WARDEN_DRYRUN', 'WARDEN_PROTECT_ALIAS', 'warden_dry_run', 'WARDEN_REENABLE_CANCELED', 'WARDEN_BACKUP_MAX_AGE_HOUR']);
+    expect(found).toEqual([
+      { name: 'WARDEN_MAX_DELETION', closest: 'WARDEN_MAX_DELETIONS' },
+      { name: 'WARDEN_DRYRUN', closest: 'WARDEN_DRY_RUN' },
+      { name: 'WARDEN_PROTECT_ALIAS', closest: 'WARDEN_PROTECT_ALIASES' },
+      { name: 'WARDEN_REENABLE_CANCELED', closest: 'WARDEN_REENABLE_CANCELLED' },
+      { name: 'WARDEN_BACKUP_MAX_AGE_HOUR', closest: 'WARDEN_BACKUP_MAX_AGE_HOURS' },
+    ]);
+    expect(describeUnknownVariable(found[0]!)).toBe('WARDEN_MAX_DELETION is not a setting hwc-warden knows; it has no effect (did you mean WARDEN_MAX_DELETIONS?)');
+  });
+
+  it('offers no suggestion when nothing is close, and passes known and foreign names', () => {
+    expect(unknownWardenVariables(['WARDEN_SOMETHING_ELSE_ENTIRELY', 'PATH', 'HUAWEICLOUD_REGION', ...POLICY_VARIABLES, 'WARDEN_CLOUD_PORT'])).toEqual([
+      { name: 'WARDEN_SOMETHING_ELSE_ENTIRELY', closest: undefined },
+    ]);
+    expect(describeUnknownVariable({ name: 'WARDEN_X', closest: undefined })).toBe('WARDEN_X is not a setting hwc-warden knows; it has no effect');
   });
 });
