@@ -100,6 +100,10 @@ describe('resolveEndpoints', () => {
       csbs: 'https://csbs.ap-southeast-1.myhuaweicloud.com',
       smn: 'https://smn.ap-southeast-1.myhuaweicloud.com',
       iam: 'https://iam.myhuaweicloud.com',
+      cbr: 'https://cbr.ap-southeast-1.myhuaweicloud.com',
+      ecs: 'https://ecs.ap-southeast-1.myhuaweicloud.com',
+      cts: 'https://cts.ap-southeast-1.myhuaweicloud.com',
+      functiongraph: 'https://functiongraph.ap-southeast-1.myhuaweicloud.com',
     });
   });
 
@@ -108,7 +112,8 @@ describe('resolveEndpoints', () => {
     const endpoints = resolveEndpoints('r', env, { iam: 'http://iam.local' });
     expect(endpoints).toEqual({
       kms: 'http://127.0.0.1:4000', csms: 'http://127.0.0.1:4000', csbs: 'http://127.0.0.1:4000',
-      smn: 'http://127.0.0.1:5000', iam: 'http://iam.local',
+      smn: 'http://127.0.0.1:5000', iam: 'http://iam.local', cbr: 'http://127.0.0.1:4000', ecs: 'http://127.0.0.1:4000',
+      cts: 'http://127.0.0.1:4000', functiongraph: 'http://127.0.0.1:4000',
     });
   });
 
