@@ -293,12 +293,20 @@ describe('tag-new-keys, APIG webhook', () => {
     expect(tagsOf(r, keyId)[CREATED_BY]).toBe('warden-demo');
   });
 
-  it('accepts the bare trace as the body, and plans only with ?dryRun=true', async () => {
+  it('plans only with "dryRun": true next to "cts" in the signed body', async () => {
     const r = await start(fixture([]));
     const { keyId, event } = await createKey(r, 'app/hook-dry');
-    const response = await handlerFor(r)(apigEvent(event.cts, { query: { dryRun: 'true' } }), fgContext() as any);
+    const response = await handlerFor(r)(apigEvent({ ...event, dryRun: true }), fgContext() as any);
     expect(apigBody(response)).toMatchObject({ dryRun: true, counts: { planned: 2, applied: 0 } });
     expect(tagsOf(r, keyId)).toEqual({});
+  });
+
+  it('accepts the bare trace as the body (which chooses no dry run)', async () => {
+    const r = await start(fixture([]));
+    const { keyId, event } = await createKey(r, 'app/hook-bare');
+    const response = await handlerFor(r)(apigEvent(event.cts), fgContext() as any);
+    expect(apigBody(response)).toMatchObject({ dryRun: false, counts: { applied: 2 } });
+    expect(tagsOf(r, keyId)[CREATED_BY]).toBe('warden-demo');
   });
 
   it.each([
