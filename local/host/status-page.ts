@@ -126,7 +126,7 @@ h2 { font-size: 15px; font-weight: 650; margin: 0 0 10px; display: flex; align-i
 .trigger { display: flex; align-items: baseline; gap: 8px; font-size: 12.5px; min-width: 0; }
 .trigger .what { font-family: var(--mono); overflow-wrap: anywhere; min-width: 0; }
 .trigger .when { color: var(--faint); white-space: nowrap; margin-left: auto; }
-.curl { font-size: 11.5px; } .curl-hint { color: var(--muted); margin-bottom: 3px; }
+.curl { font-size: 11.5px; min-width: 0; overflow-wrap: anywhere; } .curl-hint { color: var(--muted); margin-bottom: 3px; }
 .curl code { display: block; font-family: var(--mono); overflow-wrap: anywhere; user-select: all; color: var(--muted); }
 .tt { flex: none; font-size: 10.5px; font-weight: 700; letter-spacing: .04em; border-radius: 4px; padding: 1px 6px; min-width: 46px; text-align: center; }
 .tt.apig { color: var(--violet); background: var(--violet-bg); }
