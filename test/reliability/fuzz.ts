@@ -172,7 +172,7 @@ function makeCase(category: FuzzCategory, rng: Rng, o: FuzzOptions, i: number): 
     case 'malformed-json': {
       const valid = JSON.stringify({ cts: TRACE });
       const body = pick(rng, [
-        valid.slice(0, Math.floor(rng() * (valid.length - 1))),
+        valid.slice(0, 1 + Math.floor(rng() * (valid.length - 2))), // never empty: an empty body is a valid sweep
         `${valid}}`,
         valid.replace(/"/g, "'"),
         '{"a":1,}',
