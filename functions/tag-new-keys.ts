@@ -8,8 +8,9 @@ import { forEachLimit } from '../shared/runtime/concurrency.ts';
 import { guardrail } from '../shared/runtime/guardrail.ts';
 import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
 import type { CtsTrace } from '../shared/triggers/schemas/cts.ts';
-import { toIsoDate } from '../shared/triggers/time.ts';
+import { toIsoDate, tryCtsTimeToDate } from '../shared/triggers/time.ts';
 import { describeUser } from '../shared/triggers/user.ts';
+import type { CtsUserLike } from '../shared/triggers/user.ts';
 import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
 import { fitTags, formatTags, sanitizeTags, TAG_LIMIT_REASON, truncateChars } from './lib/key-tags.ts';
 import type { SanitizedTags, TagFit } from './lib/key-tags.ts';
@@ -21,7 +22,9 @@ import type { ListedKey } from './lib/keys-with-tags.ts';
  * tag-new-keys: each new KMS key gets `created-by` (who created it), `created-at` (the trace's date, UTC
  * `YYYY-MM-DD`) and the policy's static tags; an empty description is filled from the policy's template.
  *
- * - CTS `createKey` trace (or the same trace through the webhook): that one key.
+ * - CTS `createKey` trace (or the same trace through the webhook): that one key. Its creator is taken from the
+ *   trace only when the key's own `creation_date` agrees with the trace's time (CREATION_TOLERANCE_MS): a trace
+ *   naming some other, older key tags that key with the policy's tags only, and says why.
  * - TIMER sweep (or an empty webhook): every key lacking a policy tag gets the policy tags. A sweep has no
  *   trace, so it knows neither creator nor creation trace: it leaves `created-*` tags and descriptions alone.
  *
@@ -35,6 +38,17 @@ export const CREATED_AT = 'created-at';
 const DESCRIPTION_MAX_CHARS = 255;
 const OUT_OF_TIME = 'out of time: left for the next run';
 
+/**
+ * How far a createKey trace's `time` may be from the key's `creation_date` for the trace to name the key's
+ * creator. Both stamp the same request, so they differ by the request's own duration, the skew between the KMS
+ * and CTS hosts' clocks (NTP-synced: well under a minute) and, where a trace is stamped when CTS records it
+ * rather than when KMS acts, the delivery delay (minutes at most). Ten minutes covers these with room to spare
+ * and still refuses any trace about a key created earlier or later, e.g. a createKey trace sent again, or
+ * edited to name another key.
+ */
+export const CREATION_TOLERANCE_MS = 10 * 60_000;
+const CREATOR_LEFT_ALONE = 'created-by, created-at and the description left alone';
+
 // ---- plan (pure) --------------------------------------------------------------------------------
 
 /** Who created the key and when, from its createKey trace. */
@@ -44,7 +58,43 @@ export interface Creation {
 }
 
 export type KeyView = Pick<KeyDetails, 'key_id' | 'key_alias' | 'key_state' | 'key_description' | 'default_key_flag'>;
+type CreationTrace = { readonly time: Date; readonly user: CtsUserLike };
 export type TagPolicy = Pick<Policy, 'keyTags' | 'keyDescriptionTemplate'>;
+
+/**
+ * The key's creation from its createKey trace, when the key's own `creation_date` is within
+ * CREATION_TOLERANCE_MS of the trace's time; otherwise (apart, missing or unreadable) why the trace is not used.
+ */
+export function creationOf(trace: CreationTrace, key: Pick<KeyDetails, 'creation_date'>): Creation | { readonly unverified: string } {
+  const traced = `the trace's time ${trace.time.toISOString()}`;
+  const raw = key.creation_date;
+  if (raw === undefined || raw.trim() === '') return { unverified: `${CREATOR_LEFT_ALONE}: the key has no creation_date to check ${traced} against` };
+  const created = keyCreationDate(raw);
+  if (!created) return { unverified: `${CREATOR_LEFT_ALONE}: the key's creation_date ${JSON.stringify(raw)} is not an epoch time (${traced})` };
+  const gap = Math.abs(created.getTime() - trace.time.getTime());
+  if (gap > CREATION_TOLERANCE_MS) {
+    return {
+      unverified: `${CREATOR_LEFT_ALONE}: ${traced} and the key's creation_date ${created.toISOString()} (${raw}) are ${describeGap(gap)} apart, more than the ${CREATION_TOLERANCE_MS / 60_000}-minute tolerance: the trace is not this key's creation`,
+    };
+  }
+  return { user: describeUser(trace.user), at: trace.time };
+}
+
+/**
+ * KMS `creation_date`: documented as a 13-character string whose example is epoch milliseconds
+ * (`"1502799822000"`), though its description says seconds; read by magnitude, as CTS times are, so either
+ * unit reads right. Anything but digits is unreadable.
+ */
+export function keyCreationDate(raw: string): Date | undefined {
+  const text = raw.trim();
+  return /^\d{1,16}$/.test(text) ? tryCtsTimeToDate(Number(text)) : undefined;
+}
+
+function describeGap(ms: number): string {
+  if (ms >= 2 * 86_400_000) return `${Math.floor(ms / 86_400_000)} days`;
+  if (ms >= 2 * 3_600_000) return `${Math.floor(ms / 3_600_000)} hours`;
+  return `${Math.floor(ms / 60_000)} minutes`;
+}
 
 /** The tags a key should carry, highest priority first, made valid: who and when (with a trace), then the policy's. */
 export function wantedTags(policy: Pick<Policy, 'keyTags'>, creation?: Creation): SanitizedTags {
@@ -134,7 +184,9 @@ async function tagTracedKey(r: GuardrailRun, trace: CtsTrace): Promise<void> {
   if (!key) return;
   const tags = skipReason(key) ? [] : await observe(r, keyId, () => showTags(r.cloud, keyId));
   if (!tags) return;
-  const plan = planKey({ key, tags }, r.policy, { user: describeUser(trace.user), at: trace.time });
+  const creation = skipReason(key) ? undefined : creationOf(trace, key);
+  if (creation && 'unverified' in creation) r.report.skipped('tag', keyId, creation.unverified);
+  const plan = planKey({ key, tags }, r.policy, creation && 'user' in creation ? creation : undefined);
   await apply(r, keyId, plan, { explain: true });
 }
 

@@ -6,6 +6,7 @@ import { maskSecrets } from '../../shared/runtime/redact.ts';
 import { sourceOf } from '../../deploy/serverless.ts';
 import type { FunctionDefinition, ServiceDefinition, TriggerDefinition } from '../../deploy/serverless.ts';
 import type { InvocationRecord, Journal, TriggerType } from './journal.ts';
+import { isWebhookSecretVariable } from './webhook-secrets.ts';
 
 /**
  * One hosted function: its serverless.yml definition, its environment, and its handler, created once (a warm
@@ -44,25 +45,26 @@ export interface Invocation {
 export interface EnvSources {
   /** Connection to the cloud: `HUAWEICLOUD_*`. */
   readonly cloud: Readonly<Record<string, string>>;
+  /** This function's own webhook secret. */
   readonly webhookSecret: string;
   /** The user's environment: its `WARDEN_*` variables win over everything else. */
   readonly user: Readonly<Record<string, string | undefined>>;
 }
 
 /**
- * provider `environment.variables` < the function's `userData` < cloud connection < webhook secret < the
- * user's own `WARDEN_*` variables.
+ * provider `environment.variables` < the function's `userData` < cloud connection < the user's own `WARDEN_*`
+ * variables, but for webhook secrets: each function gets its own (./webhook-secrets.ts), and no other's.
  */
 export function functionEnv(service: ServiceDefinition, definition: FunctionDefinition, sources: EnvSources): Record<string, string> {
   const env: Record<string, string> = {
     ...service.provider.environment.variables,
     ...definition.userData,
     ...sources.cloud,
-    WARDEN_WEBHOOK_SECRET: sources.webhookSecret,
   };
   for (const [name, value] of Object.entries(sources.user)) {
-    if (name.startsWith('WARDEN_') && value !== undefined) env[name] = value;
+    if (name.startsWith('WARDEN_') && !isWebhookSecretVariable(name) && value !== undefined) env[name] = value;
   }
+  env['WARDEN_WEBHOOK_SECRET'] = sources.webhookSecret;
   return env;
 }
 

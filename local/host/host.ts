@@ -21,6 +21,8 @@ import { renderStatusPage } from './status-page.ts';
 import { describeSchedule } from './schedule.ts';
 import { timerJobs, Timers } from './timers.ts';
 import type { TimerJob } from './timers.ts';
+import { webhookSecrets } from './webhook-secrets.ts';
+import type { WebhookSecret } from './webhook-secrets.ts';
 
 /**
  * The local FunctionGraph: hosts every function serverless.yml declares, with its triggers: APIG as HTTP
@@ -39,8 +41,8 @@ export interface HostOptions {
   readonly host?: string;
   /** The user's environment: its `WARDEN_*` variables override serverless.yml. Default `process.env`. */
   readonly userEnv?: Readonly<Record<string, string | undefined>>;
-  /** Default: `WARDEN_WEBHOOK_SECRET` from `userEnv`, else a random one. */
-  readonly webhookSecret?: string;
+  /** Webhook secrets by function name. Default: `WARDEN_WEBHOOK_SECRET_<FUNCTION>` from `userEnv`, else a random one each. */
+  readonly webhookSecrets?: Readonly<Record<string, string>>;
   /** Speeds up the TIMER schedules' clock (tests, demos). Default 1. */
   readonly timeScale?: number;
   /** Fire every TIMER trigger once at start. Default true. */
@@ -56,9 +58,8 @@ export interface HostOptions {
 export interface Host {
   readonly url: string;
   readonly port: number;
-  readonly webhookSecret: string;
-  /** Where the webhook secret came from: generated for this run, given as an option, or `WARDEN_WEBHOOK_SECRET`. */
-  readonly webhookSecretSource: 'generated' | 'option' | 'environment';
+  /** Each function's own webhook secret, where it came from, and the variable the banner exports it as. */
+  readonly webhookSecrets: Readonly<Record<string, WebhookSecret>>;
   readonly functions: readonly HostedFunction[];
   readonly routes: readonly ApigRoute[];
   readonly timers: readonly TimerJob[];
@@ -78,10 +79,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const { cloud } = options;
   const userEnv = options.userEnv ?? process.env;
   const service = loadServerless(join(root, 'serverless.yml'));
-  const fromEnv = userEnv['WARDEN_WEBHOOK_SECRET'];
-  const webhookSecret = options.webhookSecret ?? (fromEnv || randomBytes(24).toString('base64url'));
-  const webhookSecretSource = options.webhookSecret !== undefined ? 'option' : fromEnv ? 'environment' : 'generated';
-  registerSecret(webhookSecret);
+  const secrets = webhookSecrets(Object.keys(service.functions), options.webhookSecrets, userEnv);
+  for (const secret of Object.values(secrets)) registerSecret(secret.value);
   registerSecret(cloud.identity.sk);
 
   const functionLog: LogSink = options.functionLog ?? (() => undefined);
@@ -94,7 +93,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
   const functions: HostedFunction[] = [];
   for (const [name, definition] of Object.entries(service.functions)) {
-    const env = functionEnv(service, definition, { cloud: cloudEnv, webhookSecret, user: userEnv });
+    const env = functionEnv(service, definition, { cloud: cloudEnv, webhookSecret: (secrets[name] as WebhookSecret).value, user: userEnv });
     functions.push(await loadFunction(root, service, name, env, functionLog));
   }
 
@@ -214,8 +213,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   return {
     url,
     port: address.port,
-    webhookSecret,
-    webhookSecretSource,
+    webhookSecrets: secrets,
     functions,
     routes,
     timers: jobs,

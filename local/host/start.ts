@@ -9,6 +9,8 @@ import { liveLog } from './live-log.ts';
 import { describeSchedule } from './schedule.ts';
 import { labelOf } from './status.ts';
 import { listening, parsePort, waitForSignal } from '../lifecycle.ts';
+import { EXAMPLE_BODY, signedCurl } from './webhook-secrets.ts';
+import type { WebhookSecret } from './webhook-secrets.ts';
 
 /**
  * `warden start`: the local cloud seeded with the demo data, every function of serverless.yml hosted with its
@@ -105,21 +107,7 @@ function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | 
     return `  ${fn.name.padEnd(width)}${triggers.join(dim(' · '))}`;
   });
 
-  const route = host.routes.find((r) => r.method === 'POST' || r.method === 'ANY') ?? host.routes[0];
-  const webhook =
-    host.webhookSecretSource === 'generated'
-      ? [`  export WARDEN_WEBHOOK_SECRET=${host.webhookSecret}   ${dim('# generated for this run')}`]
-      : [`  ${dim(`# the webhook secret is WARDEN_WEBHOOK_SECRET from your environment`)}`];
-  const curl = route
-    ? [
-        ...webhook,
-        `  t=$(date +%s); body=''`,
-        `  sig=$(printf '%s' "$t.$body" | openssl dgst -sha256 -hmac "$WARDEN_WEBHOOK_SECRET" | sed 's/^.*= //')`,
-        `  curl -s -X POST '${host.url}${route.path}' -H "X-Warden-Signature: t=$t,v1=$sig" --data "$body"`,
-        `  ${dim('# an empty body asks for a sweep, a CTS trace for one resource; add ?dryRun=true to only plan')}`,
-      ]
-    : [];
-
+  const webhooks = webhookLines(host, dim);
   return [
     '',
     `${bold('hwc-warden')} runs serverless.yml's functions locally, against an embedded Huawei Cloud.`,
@@ -135,8 +123,33 @@ function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | 
     `  export HUAWEICLOUD_SDK_AK=${identity.ak} HUAWEICLOUD_SDK_SK=${identity.sk}`,
     `  ${dim('# creating a key or scheduling its deletion there fires the CTS triggers above')}`,
     '',
-    ...(curl.length ? [`${bold('webhooks')} ${dim('(signed: X-Warden-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">)')}`, ...curl, ''] : []),
+    ...(webhooks.length ? [`${bold('webhooks')} ${dim('(signed: X-Warden-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">)')}`, ...webhooks, ''] : []),
     `${bold('live log')} ${dim('(Ctrl-C stops)')}`,
     '',
   ].join('\n');
+}
+
+/**
+ * Each function's own webhook secret (exported, when generated for this run) and a signed curl per APIG route,
+ * reading that function's secret: a request signed for one route is refused by the others.
+ */
+function webhookLines(host: Host, dim: (text: string) => string): string[] {
+  const routed = host.functions.filter((fn) => host.routes.some((route) => route.fn === fn));
+  if (routed.length === 0) return [];
+  const lines: string[] = [];
+  for (const fn of routed) {
+    const secret = host.webhookSecrets[fn.name] as WebhookSecret;
+    lines.push(
+      secret.source === 'generated'
+        ? `  export ${secret.variable}=${secret.value}`
+        : `  ${dim(`# ${fn.name}: the webhook secret is ${secret.variable} ${secret.source === 'environment' ? 'from your environment' : 'as given'}`)}`,
+    );
+  }
+  lines.push(`  ${dim('# one secret per function, generated for this run unless you set WARDEN_WEBHOOK_SECRET_<FUNCTION>')}`);
+  for (const fn of routed) {
+    const route = host.routes.find((r) => r.fn === fn && (r.method === 'POST' || r.method === 'ANY')) ?? host.routes.find((r) => r.fn === fn);
+    if (route) lines.push(`  ${signedCurl(`${host.url}${route.path}`, (host.webhookSecrets[fn.name] as WebhookSecret).variable)}`);
+  }
+  lines.push(`  ${dim(`# ${EXAMPLE_BODY} only plans; {} runs the sweep for real; {"cts": <trace>} acts on one resource`)}`);
+  return lines;
 }

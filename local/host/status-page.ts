@@ -126,6 +126,8 @@ h2 { font-size: 15px; font-weight: 650; margin: 0 0 10px; display: flex; align-i
 .trigger { display: flex; align-items: baseline; gap: 8px; font-size: 12.5px; min-width: 0; }
 .trigger .what { font-family: var(--mono); overflow-wrap: anywhere; min-width: 0; }
 .trigger .when { color: var(--faint); white-space: nowrap; margin-left: auto; }
+.curl { font-size: 11.5px; min-width: 0; overflow-wrap: anywhere; } .curl-hint { color: var(--muted); margin-bottom: 3px; }
+.curl code { display: block; font-family: var(--mono); overflow-wrap: anywhere; user-select: all; color: var(--muted); }
 .tt { flex: none; font-size: 10.5px; font-weight: 700; letter-spacing: .04em; border-radius: 4px; padding: 1px 6px; min-width: 46px; text-align: center; }
 .tt.apig { color: var(--violet); background: var(--violet-bg); }
 .tt.timer { color: var(--teal); background: var(--teal-bg); }
@@ -296,6 +298,7 @@ const SCRIPT = `
             t.nextAt ? h('span', 'when', 'next ' + ago(Date.parse(t.nextAt))) : null,
           ]);
         })),
+        f.webhook ? h('div', 'curl', [h('div', 'curl-hint', 'webhook, signed with $' + f.webhook.secretVariable + ' (printed at start):'), h('code', null, f.webhook.curl)]) : null,
       ]);
     }));
   }

@@ -3,6 +3,7 @@ import type { HostedFunction } from './functions.ts';
 import type { InvocationRecord, Journal, TargetHistory } from './journal.ts';
 import { describeSchedule } from './schedule.ts';
 import type { TimerJob } from './timers.ts';
+import { signedCurl, webhookSecretVariable } from './webhook-secrets.ts';
 
 /**
  * What the status page shows, as JSON (`GET /__warden/status`): the functions and their triggers, recent
@@ -26,6 +27,8 @@ export interface FunctionView {
   readonly running: boolean;
   readonly triggers: readonly TriggerView[];
   readonly lastRun?: { readonly outcome: string; readonly started: string };
+  /** A signed curl for the function's webhook; it reads the secret from `secretVariable`, never carries it. */
+  readonly webhook?: { readonly secretVariable: string; readonly curl: string };
 }
 
 export interface KeyView {
@@ -190,6 +193,8 @@ function functionView(fn: HostedFunction, sources: StatusSources, invocations: r
     triggers.push({ type: 'TIMER', name: job.name, summary: describeSchedule(job.schedule), ...(job.nextAt ? { nextAt: job.nextAt.toISOString() } : {}) });
   }
   const last = invocations.find((record) => record.function === fn.name);
+  const route = fn.triggers.find((trigger) => trigger.triggerTypeCode === 'APIG' && ['POST', 'ANY'].includes(trigger.eventData.reqMethod));
+  const secretVariable = webhookSecretVariable(fn.name);
   return {
     name: fn.name,
     description: fn.description ?? '',
@@ -197,6 +202,7 @@ function functionView(fn: HostedFunction, sources: StatusSources, invocations: r
     running: sources.running(fn.name),
     triggers,
     ...(last ? { lastRun: { outcome: last.outcome, started: last.started } } : {}),
+    ...(route?.triggerTypeCode === 'APIG' ? { webhook: { secretVariable, curl: signedCurl(`${sources.hostUrl}${route.eventData.path}`, secretVariable) } } : {}),
   };
 }
 

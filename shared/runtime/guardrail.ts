@@ -4,9 +4,9 @@ import { HwcError } from '../hwc/errors.ts';
 import type { Credentials } from '../hwc/credentials.ts';
 import { loadPolicy } from '../policy.ts';
 import type { Policy } from '../policy.ts';
-import { classifyTrigger, parseWebhookTrace } from '../triggers/parse.ts';
+import { classifyTrigger } from '../triggers/parse.ts';
 import type { TriggerKind } from '../triggers/parse.ts';
-import { decodeApigBody, readApigJson, RequestBodyError } from '../triggers/envelopes/apig.ts';
+import { parseWebhookRequest, refuseQueryParameters } from '../triggers/webhook.ts';
 import type { CtsTrace } from '../triggers/schemas/cts.ts';
 import { toApigResponse } from './apig-response.ts';
 import { runtimeContext, runtimeOf } from './context.ts';
@@ -79,14 +79,14 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     const log = baseLog.child({ requestId: runtime.requestId });
 
     const trigger = classifyTrigger(event);
-    const work = toWork(trigger, event, policy, definition, replayGuard);
+    const { work, dryRunRequested } = toWork(trigger, event, policy, definition, replayGuard);
     if ('ignored' in work) {
       log.info('event ignored', { reason: work.ignored });
       const result = ignoredResult(definition.name, trigger.kind, work.ignored);
       return trigger.kind === 'apig' ? toApigResponse(result, 202) : result;
     }
 
-    const dryRun = policy.dryRun || (trigger.kind === 'apig' && isDryRunRequested(trigger.event.queryStringParameters));
+    const dryRun = decideDryRun(policy, dryRunRequested, log);
     const report = new ReportBuilder(definition.name, trigger.kind, dryRun);
     cloud ??= createCloud(env, () => currentContext);
     const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
@@ -120,40 +120,40 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     .use(runtimeContext());
 }
 
+/** The work an event asks for, and (webhooks only) the dry-run choice its signed body makes. */
+interface WorkRequest {
+  readonly work: Work | { ignored: string };
+  readonly dryRunRequested?: boolean | undefined;
+}
+
 function toWork(
   trigger: ReturnType<typeof classifyTrigger>,
   event: unknown,
   policy: Policy,
   definition: GuardrailDefinition,
   replayGuard: ReplayGuard,
-): Work | { ignored: string } {
+): WorkRequest {
   switch (trigger.kind) {
     case 'timer':
-      return { kind: 'sweep', via: 'timer' };
+      return { work: { kind: 'sweep', via: 'timer' } };
     case 'cts':
-      return traceWork(trigger.trace, 'cts', definition);
+      return { work: traceWork(trigger.trace, 'cts', definition) };
     case 'apig': {
       const limits = { maxBytes: policy.maxBodyBytes };
+      // The signature covers the body, not the URL: nothing is read from the query, and anything there is refused.
+      refuseQueryParameters(trigger.event);
       verifyApigWebhook(event, {
         mode: policy.webhookAuth,
         ...(policy.webhookSecret ? { secret: policy.webhookSecret } : {}),
         replayGuard,
         ...limits,
       });
-      // An empty body asks for a sweep (a manual run); a body is a CTS trace to act on.
-      if (decodeApigBody(trigger.event, limits).length === 0) return { kind: 'sweep', via: 'apig' };
-      if (definition.traceNames.length === 0) {
-        // Sweep-only functions take no input: an empty body or `{}`. Anything else is refused, not ignored.
-        const body = readApigJson(trigger.event, limits);
-        if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) {
-          throw new RequestBodyError('unexpected_body', `${definition.name} takes no request body: send an empty body or {} to run a sweep`);
-        }
-        return { kind: 'sweep', via: 'apig' };
-      }
-      return traceWork(parseWebhookTrace(event, limits), 'apig', definition);
+      const request = parseWebhookRequest(trigger.event, { ...limits, functionName: definition.name, acceptsTraces: definition.traceNames.length > 0 });
+      const work = request.kind === 'sweep' ? ({ kind: 'sweep', via: 'apig' } as const) : traceWork(request.trace, 'apig', definition);
+      return { work, dryRunRequested: request.dryRun };
     }
     case 'unknown':
-      return { ignored: trigger.reason };
+      return { work: { ignored: trigger.reason } };
   }
 }
 
@@ -164,9 +164,10 @@ function traceWork(trace: CtsTrace, via: 'cts' | 'apig', definition: GuardrailDe
   return { kind: 'trace', via, trace };
 }
 
-function isDryRunRequested(query: Readonly<Record<string, unknown>> | undefined | null): boolean {
-  const value = query?.['dryRun'] ?? query?.['dry_run'];
-  return typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase());
+/** WARDEN_DRY_RUN=true wins over any request: a webhook can ask for a dry run, never for a real one. */
+function decideDryRun(policy: Policy, requested: boolean | undefined, log: Logger): boolean {
+  if (policy.dryRun && requested === false) log.info('dry run: WARDEN_DRY_RUN=true; the request\'s "dryRun": false does not change that');
+  return policy.dryRun || requested === true;
 }
 
 /**

@@ -1,4 +1,6 @@
-export { classifyTrigger, parseTimerEvent, parseApigEvent, parseCtsEvent, parseWebhookTrace, TriggerValidationError } from './parse.ts';
+export { classifyTrigger, parseTimerEvent, parseApigEvent, parseCtsEvent, TriggerValidationError } from './parse.ts';
+export { parseWebhookRequest, parseWebhookTrace, refuseQueryParameters, QueryParameterError } from './webhook.ts';
+export type { WebhookRequest, WebhookRequestOptions } from './webhook.ts';
 export type { Trigger, TriggerKind, TriggerSource, TimerTrigger, ApigTrigger, CtsTrigger, UnknownTrigger, ValidationIssue } from './parse.ts';
 export { TimerEventSchema } from './schemas/timer.ts';
 export type { TimerEvent } from './schemas/timer.ts';

@@ -3,10 +3,8 @@ import { TimerEventSchema } from './schemas/timer.ts';
 import type { TimerEvent } from './schemas/timer.ts';
 import { ApigEventSchema, isApigEvent } from './schemas/apig.ts';
 import type { ApigEvent } from './schemas/apig.ts';
-import { CtsEventSchema, CtsTraceSchema } from './schemas/cts.ts';
+import { CtsEventSchema } from './schemas/cts.ts';
 import type { CtsTrace } from './schemas/cts.ts';
-import { readApigJson } from './envelopes/apig.ts';
-import type { BodyLimits } from './envelopes/apig.ts';
 import { parseJsonSafely } from './json.ts';
 
 export type TriggerSource = 'timer' | 'apig' | 'cts' | 'webhook';
@@ -110,21 +108,8 @@ export function parseCtsEvent(event: unknown): CtsTrace {
   return validate(CtsEventSchema, event, 'cts').cts;
 }
 
-/**
- * An APIG webhook whose JSON body is a CTS trace, either `{ "cts": { ... } }` or the bare trace object.
- * Body limits (size before parsing, depth, forbidden keys) apply; errors name paths under `body.`.
- */
-export function parseWebhookTrace(event: unknown, limits: BodyLimits = {}): CtsTrace {
-  const apig = parseApigEvent(event);
-  const body = readApigJson(apig, limits);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new TriggerValidationError('webhook', [{ path: 'body', message: `expected a CTS trace object, got ${describeType(body)}` }]);
-  }
-  if ('cts' in body) return validate(CtsEventSchema, body, 'webhook', 'body').cts;
-  return validate(CtsTraceSchema, body, 'webhook', 'body');
-}
-
-function validate<S extends z.ZodMiniType>(schema: S, input: unknown, source: TriggerSource, prefix = ''): z.output<S> {
+/** Validates `input` against `schema`; issues become a TriggerValidationError with paths under `prefix`. */
+export function validate<S extends z.ZodMiniType>(schema: S, input: unknown, source: TriggerSource, prefix = ''): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw new TriggerValidationError(
@@ -160,7 +145,8 @@ function formatPath(path: readonly PropertyKey[], prefix: string): string {
   return out || '(event)';
 }
 
-function describeType(value: unknown): string {
+/** `null`, `array`, or the `typeof` of a value, for messages. */
+export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;

@@ -469,10 +469,10 @@ describe('guard-key-deletion, APIG webhook', () => {
     expect(stateOf(r, kid(1))).toBe('3');
   });
 
-  it('plans only with ?dryRun=true', async () => {
+  it('plans only with "dryRun": true next to "cts" in the signed body', async () => {
     const r = await start(fixture([key(kid(1), 'prod-db')]));
     const event = await scheduleDeletion(r, kid(1));
-    const response = await handlerFor(r)(apigEvent(event, { query: { dryRun: 'true' } }), fgContext() as any);
+    const response = await handlerFor(r)(apigEvent({ ...event, dryRun: true }), fgContext() as any);
     expect(apigBody(response)).toMatchObject({ dryRun: true, counts: { planned: 2, applied: 0 } });
     expect(stateOf(r, kid(1))).toBe('4');
   });

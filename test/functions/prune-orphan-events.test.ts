@@ -193,9 +193,9 @@ describe('prune-orphan-events, APIG manual run', () => {
     expect(r.cloud.stats.requests).toBe(0);
   });
 
-  it('?dryRun=true plans without deleting', async () => {
+  it('"dryRun": true in the signed body plans without deleting', async () => {
     const r = await start(fixture([old('orphan')]));
-    const response = await handlerFor(r)(apigEvent(undefined, { query: { dryRun: 'true' } }), fgContext() as any);
+    const response = await handlerFor(r)(apigEvent({ dryRun: true }), fgContext() as any);
     const report = apigBody(response);
     expect(report.dryRun).toBe(true);
     expect(report.counts).toMatchObject({ planned: 1, applied: 0 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, CREATED_BY, createHandler, definition, planKey, renderKeyDescription, wantedTags } from '../../functions/tag-new-keys.ts';
+import { CREATED_AT, CREATED_BY, CREATION_TOLERANCE_MS, createHandler, creationOf, definition, keyCreationDate, planKey, renderKeyDescription, wantedTags } from '../../functions/tag-new-keys.ts';
 import { DEFAULT_IDS, defaultFixture } from '../../local/cloud/index.ts';
 import type { CtsTrace, Fixture, FixtureKey, FixtureUser } from '../../local/cloud/index.ts';
 import { HuaweiCloud } from '../../shared/hwc/index.ts';
@@ -15,6 +15,8 @@ const ids = DEFAULT_IDS.keys;
 /** A valid key id numbered n. */
 const kid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const key = (id: string, alias: string, more: Partial<FixtureKey> = {}): FixtureKey => ({ key_id: id, key_alias: alias, ...more });
+/** A key created just now (its creation_date agrees with a trace the cloud records during the test). */
+const newKey = (id: string, alias: string, more: Partial<FixtureKey> = {}): FixtureKey => key(id, alias, { creation_date: String(Date.now()), ...more });
 const tenTags = (prefix = 't') => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${prefix}${i}`, 'x']));
 
 /** A user whose name breaks every tag rule: forbidden characters, and 60 characters (emoji count as one). */
@@ -112,7 +114,7 @@ describe('tag-new-keys, CTS createKey trace', () => {
 
   it('never overwrites a tag or a description the key already has', async () => {
     const id = kid(1);
-    const r = await start(fixture([key(id, 'app/owned', { key_description: 'mine', tags: { [CREATED_BY]: 'alice', team: 'payments' } })]));
+    const r = await start(fixture([newKey(id, 'app/owned', { key_description: 'mine', tags: { [CREATED_BY]: 'alice', team: 'payments' } })]));
     const { event } = await createKey(r, 'app/other');
     event.cts.resource_id = id;
 
@@ -129,7 +131,7 @@ describe('tag-new-keys, CTS createKey trace', () => {
 
   it('dates created-at by the trace time in UTC, whatever zone the trace writes', async () => {
     const id = kid(2);
-    const r = await start(fixture([key(id, 'app/tz')]));
+    const r = await start(fixture([key(id, 'app/tz', { creation_date: String(Date.UTC(2024, 5, 9, 23, 30, 1)) })]));
     const { event } = await createKey(r, 'app/tz-2');
     const trace = { ...event.cts, resource_id: id, time: '2024/06/10 07:30:00 GMT+08:00' };
 
@@ -157,7 +159,7 @@ describe('tag-new-keys, CTS createKey trace', () => {
   it('adds what fits under the 10-tag limit, in priority order, and reports the rest', async () => {
     const id = kid(3);
     const existing = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'v']));
-    const r = await start(fixture([key(id, 'app/crowded', { key_description: 'has one', tags: existing })]));
+    const r = await start(fixture([newKey(id, 'app/crowded', { key_description: 'has one', tags: existing })]));
     const { event } = await createKey(r, 'app/x');
     event.cts.resource_id = id;
 
@@ -279,6 +281,72 @@ describe('tag-new-keys, CTS createKey trace', () => {
   });
 });
 
+// ---- a trace about another key ----------------------------------------------------------------------
+
+describe('tag-new-keys, a createKey trace whose time the key\'s creation_date does not confirm', () => {
+  const DAY = 86_400_000;
+  const old = kid(40);
+  /** The fixture: one key created 400 days before the test. */
+  const oldKey = () => fixture([key(old, 'app/old', { creation_date: String(Date.now() - 400 * DAY) })]);
+  const unverified = (report: FunctionReport) => report.actions.filter((a) => a.status === 'skipped' && a.reason?.startsWith('created-by, created-at and the description left alone'));
+
+  it.each([
+    ['a CTS trigger', (trace: CtsTrace) => trace],
+    ['a signed webhook', (trace: CtsTrace) => apigEvent(trace)],
+  ])('through %s: writes no creator tags or description, only the policy tags, and says why naming both times', async (_, deliver) => {
+    const r = await start(oldKey());
+    const { event } = await createKey(r, 'app/fresh');
+    const created = Number(r.cloud.state.keys.get(old)?.creation_date);
+    const trace = { cts: { ...event.cts, resource_id: old } };
+
+    const result = await handlerFor(r)(deliver(trace), fgContext() as any);
+    const report = ('statusCode' in (result as object) ? apigBody(result) : result) as FunctionReport;
+
+    expect(tagsOf(r, old)).toEqual({ team: 'platform', 'cost-center': 'cc-42' });
+    expect(descriptionOf(r, old)).toBe('');
+    expect(calls(r, 'kms.updateKeyDescription')).toBe(0);
+    const traceTime = new Date(event.cts.time).toISOString();
+    expect(report.actions).toEqual([
+      {
+        kind: 'tag',
+        target: old,
+        status: 'skipped',
+        reason: `created-by, created-at and the description left alone: the trace's time ${traceTime} and the key's creation_date ${new Date(created).toISOString()} (${created}) are 400 days apart, more than the 10-minute tolerance: the trace is not this key's creation`,
+      },
+      { kind: 'tag', target: old, status: 'applied', reason: 'team=platform, cost-center=cc-42' },
+    ]);
+  });
+
+  it('within the tolerance (9 minutes apart) the trace names the creator; past it (11 minutes) it does not', async () => {
+    const r = await start(fixture([key(kid(41), 'app/a'), key(kid(42), 'app/b')]));
+    const { event } = await createKey(r, 'app/c');
+    const at = (minutes: number) => new Date(event.cts.time + minutes * 60_000).toISOString();
+    r.cloud.state.keys.set(kid(41), { ...r.cloud.state.keys.get(kid(41))!, creation_date: String(event.cts.time - 9 * 60_000) });
+    r.cloud.state.keys.set(kid(42), { ...r.cloud.state.keys.get(kid(42))!, creation_date: String(event.cts.time + 11 * 60_000) });
+
+    await invoke(r, { cts: { ...event.cts, resource_id: kid(41) } });
+    const late = await invoke(r, { cts: { ...event.cts, resource_id: kid(42) } });
+
+    expect(tagsOf(r, kid(41))).toMatchObject({ [CREATED_BY]: 'warden-demo', [CREATED_AT]: isoDate(event.cts.time) });
+    expect(tagsOf(r, kid(42))).toEqual({ team: 'platform', 'cost-center': 'cc-42' });
+    expect(unverified(late).map((a) => a.reason)).toEqual([expect.stringContaining(`${at(11)} (${event.cts.time + 11 * 60_000}) are 11 minutes apart`)]);
+  });
+
+  it.each([
+    ['missing', '', 'the key has no creation_date to check the trace\'s time'],
+    ['unreadable', 'last tuesday', 'the key\'s creation_date "last tuesday" is not an epoch time'],
+  ])('a %s creation_date leaves the creator unwritten, saying so', async (_, value, why) => {
+    const r = await start(fixture([key(kid(43), 'app/d')]));
+    const { event } = await createKey(r, 'app/e');
+    r.cloud.state.keys.set(kid(43), { ...r.cloud.state.keys.get(kid(43))!, creation_date: value });
+
+    const report: FunctionReport = apigBody(await handlerFor(r)(apigEvent({ cts: { ...event.cts, resource_id: kid(43) } }), fgContext() as any));
+
+    expect(tagsOf(r, kid(43))).toEqual({ team: 'platform', 'cost-center': 'cc-42' });
+    expect(unverified(report).map((a) => a.reason)).toEqual([expect.stringContaining(why)]);
+  });
+});
+
 // ---- APIG webhook ---------------------------------------------------------------------------------
 
 describe('tag-new-keys, APIG webhook', () => {
@@ -293,12 +361,20 @@ describe('tag-new-keys, APIG webhook', () => {
     expect(tagsOf(r, keyId)[CREATED_BY]).toBe('warden-demo');
   });
 
-  it('accepts the bare trace as the body, and plans only with ?dryRun=true', async () => {
+  it('plans only with "dryRun": true next to "cts" in the signed body', async () => {
     const r = await start(fixture([]));
     const { keyId, event } = await createKey(r, 'app/hook-dry');
-    const response = await handlerFor(r)(apigEvent(event.cts, { query: { dryRun: 'true' } }), fgContext() as any);
+    const response = await handlerFor(r)(apigEvent({ ...event, dryRun: true }), fgContext() as any);
     expect(apigBody(response)).toMatchObject({ dryRun: true, counts: { planned: 2, applied: 0 } });
     expect(tagsOf(r, keyId)).toEqual({});
+  });
+
+  it('accepts the bare trace as the body (which chooses no dry run)', async () => {
+    const r = await start(fixture([]));
+    const { keyId, event } = await createKey(r, 'app/hook-bare');
+    const response = await handlerFor(r)(apigEvent(event.cts), fgContext() as any);
+    expect(apigBody(response)).toMatchObject({ dryRun: false, counts: { applied: 2 } });
+    expect(tagsOf(r, keyId)[CREATED_BY]).toBe('warden-demo');
   });
 
   it.each([
@@ -599,6 +675,24 @@ describe('tag-new-keys plan', () => {
     expect(aliasOnly).toMatchObject({ description: 'app/k' });
     const empty = planKey({ key: { ...plain, key_alias: 'x' }, tags: [] }, { ...policy, keyDescriptionTemplate: ' ' }, creation);
     expect(empty).toMatchObject({ description: undefined });
+  });
+
+  it('takes the creator from a trace only when the key\'s creation_date is within 10 minutes of its time', () => {
+    const user = { name: 'alice', domain: { name: 'acme', id: 'd' } };
+    const trace = { time: new Date('2024-06-10T12:00:00.000Z'), user };
+    const ms = (iso: string) => String(Date.parse(iso));
+    expect(creationOf(trace, { creation_date: ms('2024-06-10T11:50:00.000Z') })).toEqual({ user: 'alice', at: trace.time });
+    expect(creationOf(trace, { creation_date: ms('2024-06-10T12:10:00.000Z') })).toEqual({ user: 'alice', at: trace.time });
+    expect(creationOf(trace, { creation_date: String(Date.parse('2024-06-10T12:10:00.000Z') + 1) })).toHaveProperty('unverified');
+    expect(creationOf(trace, { creation_date: ms('2023-05-07T12:00:00.000Z') })).toEqual({
+      unverified:
+        "created-by, created-at and the description left alone: the trace's time 2024-06-10T12:00:00.000Z and the key's creation_date 2023-05-07T12:00:00.000Z (1683460800000) are 400 days apart, more than the 10-minute tolerance: the trace is not this key's creation",
+    });
+    // Documented as milliseconds (13 characters), described as seconds: both read right.
+    expect(creationOf(trace, { creation_date: String(Date.parse('2024-06-10T12:00:05.000Z') / 1000) })).toEqual({ user: 'alice', at: trace.time });
+    expect(keyCreationDate('1502799822000')?.toISOString()).toBe('2017-08-15T12:23:42.000Z');
+    for (const bad of [undefined, '', '  ', '-1', '1.5e12', '0x10', 'yesterday']) expect(creationOf(trace, { creation_date: bad })).toHaveProperty('unverified');
+    expect(CREATION_TOLERANCE_MS).toBe(600_000);
   });
 
   it('skips default keys whether flagged or named */default', () => {

@@ -24,6 +24,8 @@ export const FUZZ_CATEGORIES = [
   'not-an-object',
   'bad-base64',
   'bad-envelope',
+  'query-parameters',
+  'dry-run-values',
 ] as const;
 export type FuzzCategory = (typeof FUZZ_CATEGORIES)[number];
 
@@ -58,6 +60,43 @@ const TRACE = {
 const REQUIRED = ['trace_id', 'trace_name', 'service_type', 'time', 'user'] as const;
 const WRONG: readonly unknown[] = [null, 42, -1.5, true, [], ['x'], {}, { a: 1 }, '', 1e309];
 const WRONG_TIME: readonly unknown[] = [null, true, [], ['x'], {}, '', 'not a time', 'yesterday', 1e309];
+
+/** Query strings people try: every one is refused, whatever the body says (the signature does not cover them). */
+const QUERIES: readonly Record<string, unknown>[] = [
+  { dryRun: 'true' },
+  { dryrun: 'true' },
+  { dryRun: '' },
+  { dryRun: 'yes-please' },
+  { 'dry-run': 'true' },
+  { dry_run: '1' },
+  { dryRun: 'false' },
+  { dryRun: ['true', 'false'] },
+  { DRYRUN: 'TRUE' },
+  { verbose: '1' },
+  { '': '' },
+  { force: 'true', dryRun: 'true' },
+];
+/** Bodies that choose a dry run in a way that is not `"dryRun": <JSON boolean>` at the top level. */
+const NOT_A_DRY_RUN_CHOICE: readonly unknown[] = [
+  { dryRun: 'true' },
+  { dryRun: 'false' },
+  { dryRun: 1 },
+  { dryRun: 0 },
+  { dryRun: null },
+  { dryRun: [] },
+  { dryRun: {} },
+  { dryRun: 'yes-please' },
+  { dryRun: '' },
+  { dry_run: true },
+  { dryrun: true },
+  { 'dry-run': true },
+  { DryRun: false },
+  { dryRun: true, force: true },
+  { cts: TRACE, dryRun: 'true' },
+  { cts: { ...TRACE, dryRun: true } },
+  { ...TRACE, dryRun: true },
+  { cts: TRACE, dry_run: true },
+];
 
 const UNICODE = ['\u202e', '\u0000', '\ud800', '\udfff', '😀', '𝕏', '\u200b', 'ﷺ', '\uFEFF', 'Å', '\u0301', '漢字', '\u2028'];
 const POLLUTION = ['__proto__', 'constructor', 'prototype'];
@@ -133,7 +172,7 @@ function makeCase(category: FuzzCategory, rng: Rng, o: FuzzOptions, i: number): 
     case 'malformed-json': {
       const valid = JSON.stringify({ cts: TRACE });
       const body = pick(rng, [
-        valid.slice(0, Math.floor(rng() * (valid.length - 1))),
+        valid.slice(0, 1 + Math.floor(rng() * (valid.length - 2))), // never empty: an empty body is a valid sweep
         `${valid}}`,
         valid.replace(/"/g, "'"),
         '{"a":1,}',
@@ -215,6 +254,14 @@ function makeCase(category: FuzzCategory, rng: Rng, o: FuzzOptions, i: number): 
       ]);
       return { category, event: broken as Record<string, unknown> };
     }
+    case 'query-parameters': {
+      // A body that would run if the query were ignored: a sweep, a dry-run sweep, or a trace.
+      const body = pick(rng, ['', '{}', '{"dryRun":true}', '{"dryRun":false}', JSON.stringify({ cts: TRACE })]);
+      const query = rng() < 0.2 ? { [randomText(rng, 12)]: randomText(rng, 12) } : pick(rng, QUERIES);
+      return { category, event: { ...signed(body), queryStringParameters: query } };
+    }
+    case 'dry-run-values':
+      return { category, event: signed(JSON.stringify(pick(rng, NOT_A_DRY_RUN_CHOICE))) };
   }
 }
 

@@ -4,8 +4,9 @@ import { FUZZ_CATEGORIES, fuzzFunctions } from './hostile-webhooks.ts';
 /**
  * Hostile webhooks: fuzzed APIG requests at every function (malformed JSON, wrong types, huge bodies, deep
  * nesting, unicode, prototype-pollution keys, missing / expired / future / replayed / forged / malformed
- * signatures, broken envelopes). Each gets a 4xx with `{"error":{"code","message"}}`; the cloud hears
- * nothing and nothing changes. 500 per function here (2,000); `npm run soak` sends 10,000 per function.
+ * signatures, broken envelopes, query parameters such as `?dryRun=true` on bodies that would otherwise run,
+ * dry-run choices that are not a top-level JSON boolean). Each gets a 4xx with `{"error":{"code","message"}}`;
+ * the cloud hears nothing and nothing changes. 500 per function here (2,000); `npm run soak` sends 10,000 per function.
  */
 
 describe('hostile webhooks', () => {

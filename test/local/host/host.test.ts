@@ -4,11 +4,14 @@ import { DEFAULT_IDS } from '../../../local/cloud/index.ts';
 import type { InvocationRecord } from '../../../local/host/index.ts';
 import { signWebhook } from '../../../shared/runtime/webhook-auth.ts';
 import { parseApigEvent } from '../../../shared/triggers/parse.ts';
+import type { Host, WebhookSecret } from '../../../local/host/index.ts';
 import { closeRigs, cloudSnapshot, nextEvent, nextFinished, startRig, TEST_SERVICE, until, userClient } from './helpers.ts';
 
 afterEach(closeRigs);
 
 const json = (response: Response): Promise<any> => response.json() as Promise<any>;
+/** The webhook secret the host gave `fn`. */
+const secretOf = (host: Host, fn: string): string => (host.webhookSecrets[fn] as WebhookSecret).value;
 
 /** POSTs `body` to the host, signed with `secret` unless `signature` is given (null: no header). */
 async function post(url: string, body: string, options: { secret?: string; signature?: string | null } = {}): Promise<Response> {
@@ -21,7 +24,7 @@ async function post(url: string, body: string, options: { secret?: string; signa
 describe('APIG webhooks of serverless.yml', () => {
   it('a signed webhook runs the function and answers 200 with its report', async () => {
     const { host, cloud } = await startRig();
-    const response = await post(`${host.url}/warden/tag-new-keys`, '', { secret: host.webhookSecret });
+    const response = await post(`${host.url}/warden/tag-new-keys`, '', { secret: secretOf(host, 'tag-new-keys') });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
@@ -34,14 +37,59 @@ describe('APIG webhooks of serverless.yml', () => {
     expect(host.recent()[0]).toMatchObject({ function: 'tag-new-keys', trigger: 'apig', outcome: 'ok', statusCode: 200, source: 'POST /warden/tag-new-keys' });
   });
 
-  it('honours ?dryRun=true: plans, changes nothing', async () => {
+  it('honours {"dryRun": true} in the signed body: plans, changes nothing', async () => {
     const { host, cloud } = await startRig();
     const before = cloudSnapshot(cloud);
-    const response = await post(`${host.url}/warden/tag-new-keys?dryRun=true`, '', { secret: host.webhookSecret });
+    const response = await post(`${host.url}/warden/tag-new-keys`, '{"dryRun":true}', { secret: secretOf(host, 'tag-new-keys') });
     const report = await json(response);
     expect(report.dryRun).toBe(true);
     expect(report.counts.planned).toBeGreaterThan(0);
     expect(cloudSnapshot(cloud)).toBe(before);
+  });
+
+  it('refuses any query parameter with 400 naming it, however it is spelt, before calling the cloud', async () => {
+    const { host, cloud } = await startRig();
+    const before = cloudSnapshot(cloud);
+    const requests = cloud.stats.requests;
+    const secret = secretOf(host, 'prune-orphan-events');
+    for (const [query, name] of [
+      ['dryRun=true', 'dryRun'],
+      ['dryrun=true', 'dryrun'],
+      ['dryRun', 'dryRun'],
+      ['dryRun=yes-please', 'dryRun'],
+      ['dry-run=true', 'dry-run'],
+    ]) {
+      const response = await post(`${host.url}/warden/prune-orphan-events?${query}`, '', { secret });
+      expect(response.status, query).toBe(400);
+      expect(await json(response)).toEqual({
+        error: { code: 'unknown_query_parameter', message: `unknown query parameter "${name}": the dry run is chosen in the signed body, {"dryRun": true}` },
+      });
+    }
+    const other = await post(`${host.url}/warden/prune-orphan-events?verbose=1`, '', { secret });
+    expect((await json(other)).error.message).toBe('unknown query parameter "verbose": webhooks take no query parameters: the signature covers the body only');
+    expect(cloudSnapshot(cloud)).toBe(before);
+    expect(cloud.stats.requests).toBe(requests);
+  });
+
+  it('gives each function its own secret: a signature made for one route is refused by every other', async () => {
+    const { host, cloud } = await startRig();
+    const names = ['tag-new-keys', 'guard-key-deletion', 'prune-orphan-events', 'check-restorable'];
+    expect(new Set(names.map((name) => secretOf(host, name))).size).toBe(4);
+    const before = cloudSnapshot(cloud);
+    const body = '{"dryRun":true}';
+    const signature = signWebhook(body, secretOf(host, 'prune-orphan-events'));
+    for (const name of names.filter((n) => n !== 'prune-orphan-events')) {
+      const response = await post(`${host.url}/warden/${name}`, body, { signature });
+      expect(response.status, name).toBe(401);
+      expect((await json(response)).error.code).toBe('signature_mismatch');
+    }
+    expect(cloudSnapshot(cloud)).toBe(before);
+    // The same signed request on its own route is accepted (the refusals above did not use it up).
+    expect((await post(`${host.url}/warden/prune-orphan-events`, body, { signature })).status).toBe(200);
+    // No function sees another's secret.
+    for (const fn of host.functions) {
+      for (const other of names.filter((n) => n !== fn.name)) expect(Object.values(fn.env)).not.toContain(secretOf(host, other));
+    }
   });
 
   it('an unsigned webhook is refused with 401 and changes nothing', async () => {
@@ -62,8 +110,8 @@ describe('APIG webhooks of serverless.yml', () => {
     const url = `${host.url}/warden/prune-orphan-events`;
     const cases: Array<[string | null, string]> = [
       [signWebhook('', 'not-the-secret-0123456789'), 'signature_mismatch'],
-      [signWebhook('{"other":"body"}', host.webhookSecret), 'signature_mismatch'],
-      [signWebhook('', host.webhookSecret, Math.floor(Date.now() / 1000) - 3600), 'expired_timestamp'],
+      [signWebhook('{"other":"body"}', secretOf(host, 'prune-orphan-events')), 'signature_mismatch'],
+      [signWebhook('', secretOf(host, 'prune-orphan-events'), Math.floor(Date.now() / 1000) - 3600), 'expired_timestamp'],
       ['v1=abc', 'malformed_header'],
     ];
     for (const [signature, code] of cases) {
@@ -74,14 +122,22 @@ describe('APIG webhooks of serverless.yml', () => {
     expect(cloudSnapshot(cloud)).toBe(before);
   });
 
-  it("uses the user's WARDEN_WEBHOOK_SECRET when set, and says where it came from", async () => {
+  it("uses the user's WARDEN_WEBHOOK_SECRET_<FUNCTION> when set, and says where each secret came from", async () => {
     const secret = 'from-the-environment-0123456789';
-    const { host } = await startRig({ userEnv: { WARDEN_WEBHOOK_SECRET: secret } });
-    expect(host.webhookSecretSource).toBe('environment');
+    const { host } = await startRig({ userEnv: { WARDEN_WEBHOOK_SECRET_CHECK_RESTORABLE: secret } });
+    expect(host.webhookSecrets['check-restorable']).toEqual({ value: secret, source: 'environment', variable: 'WARDEN_WEBHOOK_SECRET_CHECK_RESTORABLE' });
     expect((await post(`${host.url}/warden/check-restorable`, '', { secret })).status).toBe(200);
-    const generated = (await startRig()).host;
-    expect(generated.webhookSecretSource).toBe('generated');
-    expect(generated.webhookSecret.length).toBeGreaterThanOrEqual(16);
+    expect((await post(`${host.url}/warden/prune-orphan-events`, '', { secret })).status).toBe(401);
+    expect(host.webhookSecrets['prune-orphan-events']).toMatchObject({ source: 'generated', variable: 'WARDEN_WEBHOOK_SECRET_PRUNE_ORPHAN_EVENTS' });
+    expect(secretOf(host, 'prune-orphan-events').length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('refuses to start with one WARDEN_WEBHOOK_SECRET for every function, or one secret given to two', async () => {
+    await expect(startRig({ userEnv: { WARDEN_WEBHOOK_SECRET: 'one-secret-for-all-0123456789' } })).rejects.toThrow(
+      /^WARDEN_WEBHOOK_SECRET would give every function the same webhook secret, .*set one per function instead \(WARDEN_WEBHOOK_SECRET_TAG_NEW_KEYS, WARDEN_WEBHOOK_SECRET_GUARD_KEY_DELETION, …\)/,
+    );
+    const twice = { WARDEN_WEBHOOK_SECRET_TAG_NEW_KEYS: 'same-secret-0123456789', WARDEN_WEBHOOK_SECRET_CHECK_RESTORABLE: 'same-secret-0123456789' };
+    await expect(startRig({ userEnv: twice })).rejects.toThrow('tag-new-keys and check-restorable are given the same webhook secret; give each function its own');
   });
 });
 
@@ -351,11 +407,11 @@ describe('status', () => {
 
   it('serves the functions, recent invocations and cloud state as JSON, without secrets', async () => {
     const { host, cloud } = await startRig();
-    await post(`${host.url}/warden/check-restorable`, '', { secret: host.webhookSecret });
+    await post(`${host.url}/warden/check-restorable`, '', { secret: secretOf(host, 'check-restorable') });
     const response = await fetch(`${host.url}/__warden/status`);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const text = await response.text();
-    expect(text).not.toContain(host.webhookSecret);
+    for (const { value } of Object.values(host.webhookSecrets)) expect(text).not.toContain(value);
     expect(text).not.toContain(cloud.identity.sk);
     const status = JSON.parse(text);
     expect(status.functions.map((f: { name: string }) => f.name)).toEqual(['tag-new-keys', 'guard-key-deletion', 'prune-orphan-events', 'check-restorable']);
@@ -364,6 +420,12 @@ describe('status', () => {
       'APIG POST /warden/tag-new-keys',
       'TIMER every 1h',
     ]);
+    // Each function's signed curl reads its own secret from a variable, never carries it.
+    expect(status.functions[2].webhook).toEqual({
+      secretVariable: 'WARDEN_WEBHOOK_SECRET_PRUNE_ORPHAN_EVENTS',
+      curl: expect.stringContaining(`-hmac "$WARDEN_WEBHOOK_SECRET_PRUNE_ORPHAN_EVENTS"`),
+    });
+    expect(status.functions[2].webhook.curl).toContain(`curl -s -X POST '${host.url}/warden/prune-orphan-events'`);
     // The default fixture's only backup dates from 2024: stale, so the run reports a failed check.
     expect(status.invocations[0]).toMatchObject({ function: 'check-restorable', trigger: 'apig', outcome: 'failed', statusCode: 200 });
     expect(status.keys).toHaveLength(cloud.state.keys.size);

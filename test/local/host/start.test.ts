@@ -69,7 +69,7 @@ function busyPort(): Promise<number> {
 }
 
 describe('warden start', () => {
-  it('prints the URLs, credentials and webhook secret, runs the timers once, serves, and stops cleanly on SIGINT', async () => {
+  it('prints the URLs, credentials and each function\'s webhook secret, runs the timers once, serves, and stops cleanly on SIGINT', async () => {
     const child = warden(['start', '--port', '0', '--cloud-port', '0']);
     const [, hostUrl] = await output(child, /status page\s+(http:\/\/127\.0\.0\.1:\d+)\//);
     const [, cloudUrl] = await output(child, /local cloud\s+(http:\/\/127\.0\.0\.1:\d+)\s/);
@@ -78,16 +78,24 @@ describe('warden start', () => {
     expect(child.stdout).toMatch(/export HUAWEICLOUD_SDK_AK=\S+ HUAWEICLOUD_SDK_SK=\S+/);
     expect(child.stdout).toMatch(/demo data: 30 keys, 6 secrets, 9 events, 5 servers/);
     for (const name of ['tag-new-keys', 'guard-key-deletion', 'prune-orphan-events', 'check-restorable']) expect(child.stdout).toContain(`  ${name} `);
-    const [, secret] = await output(child, /export WARDEN_WEBHOOK_SECRET=(\S+)/);
-    expect(child.stdout).toContain(`curl -s -X POST '${hostUrl}/warden/`);
+    // One secret per function, and one signed curl per function reading its own.
+    const [, secret] = await output(child, /export WARDEN_WEBHOOK_SECRET_CHECK_RESTORABLE=(\S+)/);
+    for (const name of ['tag-new-keys', 'guard-key-deletion', 'prune-orphan-events', 'check-restorable']) {
+      const variable = `WARDEN_WEBHOOK_SECRET_${name.toUpperCase().replaceAll('-', '_')}`;
+      expect(child.stdout).toMatch(new RegExp(`export ${variable}=\\S{16,}`));
+      expect(child.stdout).toContain(`curl -s -X POST '${hostUrl}/warden/${name}' -H "X-Warden-Signature: t=$t,v1=$(printf '%s' "$t.$body" | openssl dgst -sha256 -hmac "$${variable}"`);
+    }
+    expect(child.stdout).not.toMatch(/export WARDEN_WEBHOOK_SECRET=/);
 
     // The start runs show in the live log: one line per invocation, per action, and a summary.
     await output(child, /guard-key-deletion\s+timer\s+[✔✖] \w+: .* in \d+ ms/);
     expect(child.stdout).toMatch(/guard-key-deletion\s+timer\s+applied\s+cancel-deletion\s+prod-orders \([0-9a-f]{8}…\)\s+protected: alias prod-orders matches prod-\*/);
 
-    // The printed secret is the one the functions check.
+    // The printed secret is the one check-restorable checks, and only check-restorable.
     const signed = await fetch(`${hostUrl}/warden/check-restorable`, { method: 'POST', headers: { 'x-warden-signature': signWebhook('', secret as string) }, body: '' });
     expect(signed.status).toBe(200);
+    const elsewhere = await fetch(`${hostUrl}/warden/prune-orphan-events`, { method: 'POST', headers: { 'x-warden-signature': signWebhook('', secret as string) }, body: '' });
+    expect(elsewhere.status).toBe(401);
     expect((await fetch(`${hostUrl}/`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect((await fetch(`${cloudUrl}/__admin/stats`)).status).toBe(200);
 

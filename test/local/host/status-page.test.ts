@@ -64,6 +64,10 @@ describe('the status page', () => {
     for (const expected of ['tag-new-keys', 'prune-orphan-events', 'check-restorable', 'KMS:cmk:createKey', 'POST /warden/tag-new-keys', 'every 1h', 'cron 0 30 3 * * ?']) {
       expect(functions).toContain(expected);
     }
+    // Each function's signed curl, reading its own secret from the variable the banner exports.
+    for (const name of ['TAG_NEW_KEYS', 'GUARD_KEY_DELETION', 'PRUNE_ORPHAN_EVENTS', 'CHECK_RESTORABLE']) {
+      expect(functions).toContain(`openssl dgst -sha256 -hmac "$WARDEN_WEBHOOK_SECRET_${name}"`);
+    }
     const keys = await text('#keys');
     for (const expected of ['app/payments-db', 'kms/default', 'pending deletion', 'payments-db-password', 'deletion-protection']) expect(keys).toContain(expected);
 

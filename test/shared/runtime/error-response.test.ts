@@ -5,7 +5,8 @@ import { apigResponse } from '../../../shared/runtime/apig-response.ts';
 import { createLogger, registerSecret } from '../../../shared/runtime/logger.ts';
 import { signWebhook, webhookAuth } from '../../../shared/runtime/webhook-auth.ts';
 import { buildReport } from '../../../shared/runtime/report.ts';
-import { classifyTrigger, parseWebhookTrace } from '../../../shared/triggers/parse.ts';
+import { classifyTrigger } from '../../../shared/triggers/parse.ts';
+import { parseWebhookTrace } from '../../../shared/triggers/webhook.ts';
 import { loadEvent, loadRecord } from '../../fixtures/events/load.ts';
 
 const SECRET = 'error-response-webhook-secret';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyTrigger, parseCtsEvent, parseWebhookTrace, TriggerValidationError } from '../../../shared/triggers/parse.ts';
-import { RequestBodyError } from '../../../shared/triggers/envelopes/apig.ts';
+import { classifyTrigger, parseCtsEvent, TriggerValidationError } from '../../../shared/triggers/parse.ts';
 import { loadEvent, loadRecord } from '../../fixtures/events/load.ts';
 
 function validationError(fn: () => unknown): TriggerValidationError {
@@ -11,11 +10,6 @@ function validationError(fn: () => unknown): TriggerValidationError {
     return error as TriggerValidationError;
   }
   throw new Error('expected a TriggerValidationError');
-}
-
-function webhook(body: unknown, base64 = false) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { ...loadRecord('apig_event'), httpMethod: 'POST', body: base64 ? Buffer.from(text).toString('base64') : text, isBase64Encoded: base64 };
 }
 
 describe('classifyTrigger', () => {
@@ -82,38 +76,5 @@ describe('classifyTrigger', () => {
     const apig = loadRecord('apig_event');
     apig.path = ['/'];
     expect(validationError(() => classifyTrigger(apig)).message).toBe('path: expected string, got array');
-  });
-});
-
-describe('parseWebhookTrace', () => {
-  const wrapped = loadRecord('cts_kms_create_key_agency');
-
-  it('accepts { cts: trace } bodies', () => {
-    expect(parseWebhookTrace(webhook(wrapped)).trace_id).toBe('7b1c62f0-2706-11ef-9a3e-0242ac120002');
-  });
-
-  it('accepts a bare trace, also base64-encoded', () => {
-    const bare = loadEvent('cts_kms_schedule_deletion_user');
-    expect(parseWebhookTrace(webhook(bare)).trace_name).toBe('scheduleKeyDeletion');
-    expect(parseWebhookTrace(webhook(bare, true)).time.toISOString()).toBe('2024-06-10T06:13:20.000Z');
-  });
-
-  it('names paths under body.', () => {
-    const broken = structuredClone(wrapped);
-    broken.cts.user.domain = 'acme';
-    expect(validationError(() => parseWebhookTrace(webhook(broken))).message).toBe('body.cts.user.domain: expected object, got string');
-    const bare = loadRecord('cts_kms_schedule_deletion_user');
-    delete bare.trace_name;
-    expect(validationError(() => parseWebhookTrace(webhook(bare))).message).toBe('body.trace_name: expected string (missing)');
-    expect(validationError(() => parseWebhookTrace(webhook('[1,2]'))).message).toBe('body: expected a CTS trace object, got array');
-  });
-
-  it('applies body limits before parsing', () => {
-    expect(() => parseWebhookTrace(webhook(wrapped), { maxBytes: 64 })).toThrow(RequestBodyError);
-    expect(() => parseWebhookTrace(webhook('{"cts":{"__proto__":{}}}'))).toThrow(/forbidden key "__proto__"/);
-  });
-
-  it('rejects a non-APIG event', () => {
-    expect(validationError(() => parseWebhookTrace(loadEvent('timer_event'))).source).toBe('apig');
   });
 });
