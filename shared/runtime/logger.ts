@@ -1,6 +1,6 @@
 import { maskSecrets, redact } from './redact.ts';
 
-export { registerSecret, maskSecrets, isSensitiveKey, REDACTED } from './redact.ts';
+export { registerSecret, registerTemporarySecret, maskSecrets, isSensitiveKey, REDACTED } from './redact.ts';
 
 /**
  * JSON-lines logger: one line per event, `{ level, time, function, requestId, message, ...fields }`,
