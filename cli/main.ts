@@ -53,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     // An error may quote the cloud (an HwcError's message): its control characters are escaped.
-    process.stderr.write(`warden ${printable(command)}: ${printable(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`warden ${printable(command ?? '')}: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
 }
