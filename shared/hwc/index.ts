@@ -213,7 +213,7 @@ export type {
   RestorableResult,
   VolumeBackup,
 } from './csbs.ts';
-export { SmnApi } from './smn.ts';
+export { SmnApi, SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';

@@ -1,4 +1,5 @@
 import type { HuaweiCloud } from '../hwc/index.ts';
+import { SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from '../hwc/smn.ts';
 import type { Policy } from '../policy.ts';
 import type { Logger } from './logger.ts';
 import { printable } from './printable.ts';
@@ -10,9 +11,6 @@ import type { FunctionReport, ReportAction } from './report.ts';
  * actions than SMN takes in one message is shortened by whole lines to fit, ending "… and N more": never dropped.
  */
 
-/** SMN PublishMessage: the message is UTF-8 and at most 256 KB, the subject at most 512 bytes. */
-export const SMN_MAX_MESSAGE_BYTES = 256 * 1024;
-export const SMN_MAX_SUBJECT_BYTES = 512;
 /** One line never takes more than this, so a single huge reason cannot push every other action out. */
 const MAX_LINE_CHARS = 2_000;
 

@@ -4,7 +4,8 @@ import type { LocalCloud } from '../../../local/cloud/index.ts';
 import type { HuaweiCloud } from '../../../shared/hwc/index.ts';
 import { loadPolicy } from '../../../shared/policy.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
-import { notify, SMN_MAX_MESSAGE_BYTES } from '../../../shared/runtime/notify.ts';
+import { SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from '../../../shared/hwc/smn.ts';
+import { notify, summarize } from '../../../shared/runtime/notify.ts';
 import { ReportBuilder } from '../../../shared/runtime/report.ts';
 import { clientFor, startTestCloud } from '../hwc/support.ts';
 
@@ -64,5 +65,19 @@ describe('the SMN summary', () => {
       'failed tag alias\\u001b[31mred\\u001b[0m\\u000d\\u000afake line\\u0007\\u0000 (KMS.0205: trace \\u202egnp.exe\\u202c\\u009b2J)',
     ]);
     expect(message).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
+
+  it('keeps the subject within SMN\'s 512 bytes and one huge reason from pushing every other action out', () => {
+    const report = new ReportBuilder('密'.repeat(300), 'timer', true);
+    report.failed('sweep', 'kms.listKeys', `KMS.0001: ${'x'.repeat(400_000)}`);
+    report.applied('tag', 'k-1');
+    const { subject, message, listed } = summarize(report.build());
+    expect(Buffer.byteLength(subject)).toBeLessThanOrEqual(SMN_MAX_SUBJECT_BYTES);
+    expect(subject.endsWith('…')).toBe(true);
+    expect(listed).toBe(2);
+    const lines = message.split('\n');
+    expect(lines[0]).toMatch(/\(timer, dry run\)$/);
+    expect(lines[1]).toMatch(/^failed sweep kms\.listKeys \(KMS\.0001: x+…$/);
+    expect(lines[2]).toBe('applied tag k-1');
   });
 });
