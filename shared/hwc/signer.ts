@@ -316,7 +316,7 @@ function encodePath(pathname: string): string {
  * `%XX` sequences decoded once, as Python's `urllib.parse.unquote` does: a `%` not followed by two hex digits
  * stays as it is, and bytes that are not UTF-8 become U+FFFD.
  */
-export function percentDecode(text: string): string {
+function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);

@@ -290,7 +290,9 @@ async function readCapped(response: Dispatcher.ResponseData, cap: number, operat
     if (size > cap) throw tooLarge(response, cap, operation, attempt, `ran past ${cap} bytes`);
     chunks.push(chunk);
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  // As undici's text() (WHATWG "UTF-8 decode"): a leading byte order mark is not part of the text.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function tooLarge(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number, what: string): HwcError {
