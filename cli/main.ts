@@ -4,6 +4,7 @@ import { buildFunctions } from '../deploy/build.ts';
 import { loadFixture, startCloud } from '../local/cloud/index.ts';
 import { start } from '../local/host/index.ts';
 import { invoke, readEvent } from './invoke.ts';
+import { printable, printableJson } from '../shared/runtime/printable.ts';
 import { listening, parsePort, waitForSignal } from '../local/lifecycle.ts';
 
 /** The project root: serverless.yml, functions/ and dist/ are found from here, whatever the working directory. */
@@ -47,11 +48,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        process.stderr.write(`warden: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+        process.stderr.write(`warden: unknown command ${printableJson(JSON.stringify(command))}\n${USAGE}`);
         return 2;
     }
   } catch (error) {
-    process.stderr.write(`warden ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    // An error may quote the cloud (an HwcError's message): its control characters are escaped.
+    process.stderr.write(`warden ${printable(command ?? '')}: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
 }
@@ -101,7 +103,7 @@ async function invokeOnce(argv: readonly string[]): Promise<number> {
     local: values.local ?? false,
     seed: values.seed,
   });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${printableJson(JSON.stringify(result, null, 2))}\n`);
   return failed ? 1 : 0;
 }
 

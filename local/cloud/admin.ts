@@ -1,5 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { jsonBodyRefusal, loopbackRefusal } from '../loopback-guard.ts';
+
 /**
- * `/__admin`: unauthenticated control of the local cloud, answered on loopback only, never counted or faulted.
+ * `/__admin`: unauthenticated control of the local cloud, never counted or faulted. Answered only on loopback,
+ * to a `Host` naming the cloud by a loopback address and no foreign `Origin` (DNS rebinding, cross-site pages);
+ * writes only with a JSON body (`Content-Type: application/json`, 415 otherwise).
  *   GET  /__admin/state    resources (fixture form), published messages, trace count
  *   GET  /__admin/traces   recorded CTS traces
  *   GET  /__admin/stats    API calls received, by operation
@@ -24,10 +29,23 @@ export interface AdminAnswer {
   readonly body: unknown;
 }
 
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: Buffer;
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
+  /** The port the request arrived on. */
+  readonly localPort: number | undefined;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-export function handleAdmin(control: AdminControl, method: string, path: string, body: Buffer, remoteAddress: string | undefined): AdminAnswer {
+export function handleAdmin(control: AdminControl, request: AdminRequest): AdminAnswer {
+  const { method, path, body, remoteAddress } = request;
   if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress)) return failure(403, 'the admin API answers on loopback only');
+  const refused = loopbackRefusal(request) ?? (method === 'GET' || method === 'HEAD' ? undefined : jsonBodyRefusal(request));
+  if (refused) return failure(refused.status, refused.message);
   try {
     switch (`${method} ${path}`) {
       case 'GET /__admin/state':

@@ -186,14 +186,14 @@ export function canonicalRequest(request: RawRequest, signedHeaders: readonly st
 
 const uriCache = new Map<string, string>();
 
-/** Each segment decoded, then percent-encoded; always ends in `/`. */
+/**
+ * As the official SDKs (and so the gateway) have it: the whole path decoded, then split on `/`, each piece
+ * percent-encoded; always ends in `/`. An encoded `/` inside a parameter (`%2F`) thus separates segments.
+ */
 export function canonicalUri(path: string): string {
   const cached = uriCache.get(path);
   if (cached !== undefined) return cached;
-  const encoded = path
-    .split('/')
-    .map((segment) => encodeRfc3986(safeDecode(segment)))
-    .join('/');
+  const encoded = unquote(path).split('/').map(encodeRfc3986).join('/');
   const canonical = encoded.endsWith('/') ? encoded : `${encoded}/`;
   if (uriCache.size >= 4096) uriCache.clear();
   uriCache.set(path, canonical);
@@ -252,6 +252,11 @@ function equalStrings(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Python's `urllib.parse.unquote`: each run of `%XX` decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD). */
+function unquote(text: string): string {
+  return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
 }
 
 function safeDecode(text: string): string {

@@ -1,6 +1,6 @@
 import type { ApiContext, ApiResult, Route } from './api.ts';
 import { charLength, isRecord, parseCount } from './api.ts';
-import { body, changed, fail, findKey, KMS_BASE, kmsTrace, looseKeyDetails, missing } from './kms.ts';
+import { body, changed, fail, findKey, keyDetails, KMS_BASE, kmsTrace, looseKeyDetails, missing } from './kms.ts';
 import type { KmsKey } from './state.ts';
 
 /** KMS key tags: ShowKmsTags, BatchCreateKmsTags, CreateKmsTag, DeleteTag and ListKmsByTags. */
@@ -122,7 +122,7 @@ function listKmsByTags(ctx: ApiContext): ApiResult {
   if (unfiltered && variants.unfilteredListKmsByTags === 'refused') throw fail(400, 'KMS.0414', 'Invalid tags.');
   const listed = unfiltered && variants.unfilteredListKmsByTags === 'tagged-only' ? (key: KmsKey) => key.tags.size > 0 : everything;
   const detailOf = (key: KmsKey) => {
-    const detail = looseKeyDetails(key, ctx.state.region);
+    const detail = variants.listKmsByTagsDetailValues === 'numeric' ? looseKeyDetails(key, ctx.state.region) : keyDetails(key, ctx.state.region);
     const shape = variants.listKmsByTagsDetail ?? 'object';
     return shape === 'object' ? { resource_detail: detail } : shape === 'array' ? { resource_detail: [detail] } : {};
   };

@@ -60,7 +60,7 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
   const body = await readBody(req);
 
   if (path === '/__admin' || path.startsWith('/__admin/')) {
-    const answer = handleAdmin(runtime.admin, method, path, body, req.socket.remoteAddress);
+    const answer = handleAdmin(runtime.admin, { method, path, body, headers: req.headers, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort });
     send(res, requestId, answer.status, answer.body);
     return;
   }

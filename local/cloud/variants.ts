@@ -14,4 +14,10 @@ export interface ApiVariants {
    * array, as the document's example shows it) or `absent`.
    */
   readonly listKmsByTagsDetail?: 'object' | 'array' | 'absent';
+  /**
+   * The values in ListKmsByTags' `resource_detail`: `strings` (default, as the official model KeyDetails types
+   * every field: `key_state: "2"`, `key_rotation_enabled: "false"`), or `numeric` (numbers and booleans,
+   * `key_state: 2`, `key_rotation_enabled: false`, as the document's example shows them).
+   */
+  readonly listKmsByTagsDetailValues?: 'strings' | 'numeric';
 }

@@ -8,6 +8,7 @@ import { registerSecret } from '../../shared/runtime/redact.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../shared/triggers/envelopes/apig.ts';
 import type { CtsTrace, LocalCloud } from '../cloud/index.ts';
 import { loadServerless } from '../../deploy/serverless.ts';
+import { loopbackRefusal } from '../loopback-guard.ts';
 import { apigRoutes, BodyTooLargeError, matchRoute, readBody, sendApigResponse, sendJsonError, toApigEvent } from './apig.ts';
 import type { ApigRoute } from './apig.ts';
 import { ctsSubscriptions, LoopGuard, operationOf, subscribersOf } from './cts.ts';
@@ -154,6 +155,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   let url = '';
+  const boundHosts = boundHostNames(options.host);
   const status = () =>
     statusSnapshot({ service: service.service, hostUrl: url, functions, timers: jobs, running: (name) => running.has(name), journal, cloud });
 
@@ -165,6 +167,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every route (the status page and its data, the functions' APIG routes) is for this machine: a rebound
+    // name or a page on another site gets nothing (local/loopback-guard.ts).
+    const refused = loopbackRefusal({ headers: req.headers, localPort: req.socket.localPort }, boundHosts);
+    if (refused) {
+      sendJsonError(res, refused.status, refused.code, refused.message, { connection: 'close' });
+      req.resume();
+      return;
+    }
     const requestUrl = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = requestUrl.pathname;
@@ -239,6 +249,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
       clearTimeout(grace);
     },
   };
+}
+
+/** A specific address the host was bound to (not a wildcard) is a name requests may use, besides loopback. */
+function boundHostNames(host: string | undefined): string[] {
+  if (host === undefined || host === '0.0.0.0' || host === '::') return [];
+  return [host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase()];
 }
 
 function bodyLimit(fn: HostedFunction): number {

@@ -1,3 +1,4 @@
+import { printable } from '../../shared/runtime/printable.ts';
 import type { HostEvent, HostListener, InvocationRecord } from './journal.ts';
 
 /**
@@ -7,6 +8,9 @@ import type { HostEvent, HostListener, InvocationRecord } from './journal.ts';
  *   12:00:01 tag-new-keys        cts    KMS:cmk:createKey app/new by warden-demo
  *   12:00:01 tag-new-keys        cts      applied  tag       app/new (3f2a0c1e…)  created-by=warden-demo
  *   12:00:01 tag-new-keys        cts    ✔ ok: 2 applied in 41 ms
+ *
+ * Every text that came from the cloud or a caller (aliases, event names, trace sources, reasons, notes) is
+ * shown with its control characters escaped (`printable`): no ANSI escape, CR or bidi override reaches the terminal.
  */
 
 export interface LiveLogOptions {
@@ -38,17 +42,18 @@ export function liveLog(options: LiveLogOptions): HostListener {
   const paint = (colour: Colour, text: string) => (options.color ? `${CODES[colour]}${text}${CODES.reset}` : text);
   const width = options.nameWidth ?? 20;
   const maxActions = options.maxActions ?? 25;
-  const prefix = (at: string, fn: string, trigger: string) => `${paint('dim', clock(at))} ${paint('bold', fn.padEnd(width))} ${paint('magenta', trigger.padEnd(5))}`;
+  const prefix = (at: string, fn: string, trigger: string) =>
+    `${paint('dim', clock(at))} ${paint('bold', printable(fn).padEnd(width))} ${paint('magenta', printable(trigger).padEnd(5))}`;
 
   return (event: HostEvent) => {
     if (event.type === 'started') return;
     if (event.type === 'skipped') {
-      options.write(`${prefix(new Date().toISOString(), event.function, event.trigger)}  ${paint('yellow', '⏭')} ${event.source}: ${event.reason}\n`);
+      options.write(`${prefix(new Date().toISOString(), event.function, event.trigger)}  ${paint('yellow', '⏭')} ${printable(event.source)}: ${printable(event.reason)}\n`);
       return;
     }
     const target = (id: string) => {
       const label = options.label?.(id);
-      return label === undefined ? id : `${label} ${paint('dim', `(${id.slice(0, 8)}…)`)}`;
+      return label === undefined ? printable(id) : `${printable(label)} ${paint('dim', `(${printable(id.slice(0, 8))}…)`)}`;
     };
     options.write(formatRecord(event.record, { prefix, paint, target }, maxActions));
   };
@@ -67,17 +72,19 @@ function formatRecord(record: InvocationRecord, { prefix, paint, target }: Forma
   const took = record.durationMs === undefined ? '' : ` in ${record.durationMs} ms`;
   const status = record.statusCode ? ` ${record.statusCode}` : '';
   const dry = record.dryRun ? paint('cyan', ' (dry run)') : '';
+  const source = printable(record.source);
 
   if (record.actions.length === 0) {
-    const note = record.note ? `: ${record.note}` : record.outcome === 'ok' ? ': nothing to do' : '';
-    return `${head}  ${record.source}  ${paint(outcome.colour, `${outcome.mark} ${record.outcome}${status}${note}`)}${dry}${paint('dim', took)}\n`;
+    const note = record.note ? `: ${printable(record.note)}` : record.outcome === 'ok' ? ': nothing to do' : '';
+    return `${head}  ${source}  ${paint(outcome.colour, `${outcome.mark} ${record.outcome}${status}${note}`)}${dry}${paint('dim', took)}\n`;
   }
-  const lines = [`${head}  ${record.source}${dry}`];
-  const kindWidth = Math.min(18, Math.max(...record.actions.map((action) => action.kind.length)));
-  for (const action of record.actions.slice(0, maxActions)) {
+  const lines = [`${head}  ${source}${dry}`];
+  const shown = record.actions.slice(0, maxActions).map((action) => ({ ...action, kind: printable(action.kind) }));
+  const kindWidth = Math.min(18, Math.max(...shown.map((action) => action.kind.length)));
+  for (const action of shown) {
     const colour = STATUS_COLOUR[action.status] ?? 'dim';
-    const reason = action.reason ? `  ${paint('dim', action.reason)}` : '';
-    lines.push(`${head}    ${paint(colour, action.status.padEnd(8))} ${action.kind.padEnd(kindWidth)}  ${target(action.target)}${reason}`);
+    const reason = action.reason ? `  ${paint('dim', printable(action.reason))}` : '';
+    lines.push(`${head}    ${paint(colour, printable(action.status).padEnd(8))} ${action.kind.padEnd(kindWidth)}  ${target(action.target)}${reason}`);
   }
   if (record.actions.length > maxActions) lines.push(`${head}    ${paint('dim', `… and ${record.actions.length - maxActions} more (see the status page)`)}`);
   const counts = Object.entries(record.counts ?? {})

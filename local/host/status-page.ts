@@ -198,7 +198,13 @@ const SCRIPT = `
 (function () {
   'use strict';
   var POLL = ${POLL_INTERVAL_MS};
-  var open = {};
+  // Lookups keyed by anything the cloud names (targets, states, tag keys) go through own(), and maps start
+  // with no prototype: a resource called "__proto__" or "constructor" is just a name.
+  var open = Object.create(null);
+  function own(map, key) { return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined; }
+  // Control characters and bidi marks are shown as \\uXXXX, as in the live log: text cannot reorder or hide text.
+  var UNSAFE = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]/g;
+  function visible(text) { return text.replace(UNSAFE, function (c) { return '\\\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4); }); }
   var refreshes = 0;
 
   function h(tag, cls, children, title) {
@@ -211,7 +217,7 @@ const SCRIPT = `
   function append(el, children) {
     if (children === undefined || children === null || children === false) return;
     if (Array.isArray(children)) { children.forEach(function (c) { append(el, c); }); return; }
-    el.appendChild(typeof children === 'object' ? children : document.createTextNode(String(children)));
+    el.appendChild(children instanceof Node ? children : document.createTextNode(visible(String(children))));
   }
   function pill(text, colour, extra) { return h('span', 'pill ' + colour + (extra ? ' ' + extra : ''), text); }
 
@@ -238,14 +244,14 @@ const SCRIPT = `
     if (!w) return h('span', 'small', '—');
     return h('div', 'last', [
       w.actions.map(function (a) {
-        return h('div', 'act', [pill(a.status, STATUS[a.status] || 'grey'), h('span', 'strong', a.kind), a.reason ? h('div', 'small reason', a.reason) : null]);
+        return h('div', 'act', [pill(a.status, own(STATUS, a.status) || 'grey'), h('span', 'strong', a.kind), a.reason ? h('div', 'small reason', a.reason) : null]);
       }),
       h('span', 'by', w.function + ' · ' + clock(w.at)),
     ]);
   }
   /** Tag keys a run just set: "k=v" pairs in the reasons of its applied tag actions. */
   function freshTags(w) {
-    var fresh = {};
+    var fresh = Object.create(null);
     if (!w) return fresh;
     w.actions.forEach(function (a) {
       if (a.status !== 'applied' || a.kind.indexOf('tag') < 0) return;
@@ -262,13 +268,13 @@ const SCRIPT = `
   function tagList(tags, fresh) {
     if (!tags.length) return h('span', 'small', 'no tags');
     return h('div', 'tags', tags.map(function (t) {
-      return h('span', 'tag' + (fresh[t[0]] ? ' fresh' : ''), [h('span', 'k', t[0]), h('span', 'v', t[1] === '' ? '""' : t[1])]);
+      return h('span', 'tag' + (own(fresh, t[0]) ? ' fresh' : ''), [h('span', 'k', t[0]), h('span', 'v', t[1] === '' ? '""' : t[1])]);
     }));
   }
 
   function renderSummary(s) {
     var inv = s.invocations, failed = inv.filter(function (r) { return ['failed', 'error', 'timeout'].indexOf(r.outcome) >= 0; }).length;
-    var byState = {};
+    var byState = Object.create(null);
     s.keys.forEach(function (k) { byState[k.state] = byState[k.state] || { label: k.stateLabel, n: 0 }; byState[k.state].n++; });
     var orphans = s.events.filter(function (e) { return !e.referencedBy.length; }).length;
     var checked = { restorable: 0, problem: 0 };
@@ -278,7 +284,7 @@ const SCRIPT = `
       card('Functions', s.functions.length, [pill(s.functions.filter(function (f) { return f.running; }).length + ' running', 'blue')]),
       card('Invocations', inv.length, [pill(inv.length - failed + ' fine', 'green'), failed ? pill(failed + ' failed', 'red') : null]),
       card('KMS keys', s.keyCount, Object.keys(byState).sort().map(function (code) {
-        return pill(byState[code].n + ' ' + byState[code].label, KEY_STATE[code] || 'grey');
+        return pill(byState[code].n + ' ' + byState[code].label, own(KEY_STATE, code) || 'grey');
       })),
       card('CSMS events', s.events.length, [pill(s.events.length - orphans + ' referenced', 'green'), orphans ? pill(orphans + ' orphaned', 'amber') : null]),
       card('Servers', s.servers.length, [checked.restorable ? pill(checked.restorable + ' restorable', 'green') : null, checked.problem ? pill(checked.problem + ' need attention', 'red') : null, !checked.restorable && !checked.problem ? pill('not checked yet', 'grey') : null])
@@ -287,7 +293,7 @@ const SCRIPT = `
 
   function renderFunctions(s) {
     document.getElementById('functions').replaceChildren.apply(document.getElementById('functions'), s.functions.map(function (f) {
-      var state = f.running ? pill('running', 'blue', 'running') : f.lastRun ? pill(f.lastRun.outcome, OUTCOME[f.lastRun.outcome] || 'grey') : pill('idle', 'grey');
+      var state = f.running ? pill('running', 'blue', 'running') : f.lastRun ? pill(f.lastRun.outcome, own(OUTCOME, f.lastRun.outcome) || 'grey') : pill('idle', 'grey');
       return h('div', 'fn', [
         h('div', 'fn-head', [h('span', 'fn-name', f.name), state]),
         f.description ? h('div', 'fn-desc', f.description) : null,
@@ -315,15 +321,15 @@ const SCRIPT = `
         h('span', 'fnn', r.function),
         h('span', 'tt ' + r.trigger, r.trigger.toUpperCase()),
         h('span', 'src', [r.source, counts ? h('span', null, ' — ' + counts) : null, r.dryRun ? h('span', 'badge', 'dry run') : null]),
-        h('span', null, pill(r.outcome + (r.statusCode ? ' ' + r.statusCode : ''), OUTCOME[r.outcome] || 'grey', r.outcome === 'running' ? 'running' : '')),
+        h('span', null, pill(r.outcome + (r.statusCode ? ' ' + r.statusCode : ''), own(OUTCOME, r.outcome) || 'grey', r.outcome === 'running' ? 'running' : '')),
         h('span', 'dur', r.durationMs === undefined ? '' : r.durationMs + ' ms'),
       ];
       if (r.note) rows.push(h('div', 'note', r.note));
       if (r.actions.length) {
         var list = h('div', 'actions', shown.map(function (a) {
-          var label = s.labels[a.target];
+          var label = own(s.labels, a.target);
           var target = label ? h('span', 'target', [h('span', 'label', label), h('span', 'id', a.target, a.target)]) : h('span', 'target', a.target);
-          return h('div', 'action', [h('span', null, pill(a.status, STATUS[a.status] || 'grey')), h('span', 'kind', a.kind), target, h('span', 'reason', a.reason || '')]);
+          return h('div', 'action', [h('span', null, pill(a.status, own(STATUS, a.status) || 'grey')), h('span', 'kind', a.kind), target, h('span', 'reason', a.reason || '')]);
         }));
         if (r.actions.length > shown.length) {
           var more = h('button', 'more', 'show ' + (r.actions.length - shown.length) + ' more actions');
@@ -342,7 +348,7 @@ const SCRIPT = `
     table(document.getElementById('keys'), ['Alias', 'State', 'Tags', 'Used by', 'Last warden action'], ['22%', '13%', '30%', '12%', '23%'], s.keys.map(function (k) {
       return h('tr', null, [
         h('td', null, [h('span', 'strong', k.alias), k.isDefault ? h('span', 'badge', 'default') : null, h('span', 'id', k.id, k.id), k.description ? h('span', 'small', k.description) : null]),
-        h('td', null, [pill(k.stateLabel, KEY_STATE[k.state] || 'grey'), k.deletionDate ? h('div', 'small', 'deletes ' + day(k.deletionDate)) : null, h('div', 'small', 'created ' + day(k.created))]),
+        h('td', null, [pill(k.stateLabel, own(KEY_STATE, k.state) || 'grey'), k.deletionDate ? h('div', 'small', 'deletes ' + day(k.deletionDate)) : null, h('div', 'small', 'created ' + day(k.created))]),
         h('td', null, tagList(k.tags, freshTags(k.warden))),
         h('td', null, k.usedBy.length ? k.usedBy.map(function (n) { return h('div', 'mono', n); }) : h('span', 'small', '—')),
         h('td', null, history(k.warden)),

@@ -207,7 +207,8 @@ function functionView(fn: HostedFunction, sources: StatusSources, invocations: r
 }
 
 function targetLabels(invocations: readonly InvocationRecord[], cloud: LocalCloud): Record<string, string> {
-  const labels: Record<string, string> = {};
+  // No prototype: a target named "__proto__" is a key like any other.
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const record of invocations) {
     for (const { target } of record.actions) {
       const label = labelOf(cloud, target);

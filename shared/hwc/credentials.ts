@@ -1,3 +1,4 @@
+import { registerSecret, registerTemporarySecret } from '../runtime/redact.ts';
 import { signRequest } from './signer.ts';
 import type { AkSk } from './signer.ts';
 import type { Authenticator, PreparedRequest } from './transport.ts';
@@ -74,17 +75,30 @@ export function credentialsFromContext(context: FunctionGraphCredentialSource): 
   };
 }
 
-export function createAuthenticator(credentials: Credentials, issueToken: TokenIssuer): Authenticator {
+/**
+ * Authenticates requests with `credentials`, and registers every secret among them for masking (logs, errors,
+ * reports): for good when they are long-lived (an SK, a token, a password and each token obtained with it), as
+ * temporary when `dynamic` credentials hand them over afresh (an agency's, which rotate).
+ */
+export function createAuthenticator(credentials: Credentials, issueToken: TokenIssuer, register = registerSecret): Authenticator {
   switch (credentials.type) {
     case 'aksk':
+      register(credentials.sk);
+      register(credentials.securityToken);
       return { authenticate: async (request) => signed(request, credentials) };
     case 'token':
+      register(credentials.token);
       return { authenticate: async (request) => ({ ...request.headers, 'X-Auth-Token': credentials.token }) };
     case 'password':
-      return new CachedTokenAuthenticator(() => issueToken(credentials));
+      register(credentials.password);
+      return new CachedTokenAuthenticator(async () => {
+        const issued = await issueToken(credentials);
+        registerSecret(issued.token); // valid for a day: long-lived
+        return issued;
+      });
     case 'dynamic':
       return {
-        authenticate: async (request) => createAuthenticator(credentials.resolve(), issueToken).authenticate(request),
+        authenticate: async (request) => createAuthenticator(credentials.resolve(), issueToken, registerTemporarySecret).authenticate(request),
       };
   }
 }

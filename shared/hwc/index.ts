@@ -26,6 +26,8 @@ export interface HuaweiCloudOptions {
   /** Where `HUAWEICLOUD_ENDPOINT_URL` / `HUAWEICLOUD_ENDPOINT_URL_<SERVICE>` are read; nothing is read when absent. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   readonly userAgent?: string | undefined;
+  /** Largest answer body read, in bytes (default 8 MiB, `DEFAULT_MAX_RESPONSE_BYTES`); a larger one fails the call. */
+  readonly maxResponseBytes?: number | undefined;
 }
 
 /** A service API class: built from the client's transport and project (see `HuaweiCloud.use`). */
@@ -39,6 +41,7 @@ export const ENV = {
   projectId: SDK_ENV.projectId,
   retryAttempts: 'HUAWEICLOUD_RETRY_ATTEMPTS',
   retryBaseDelayMs: 'HUAWEICLOUD_RETRY_BASE_DELAY_MS',
+  maxResponseBytes: 'HUAWEICLOUD_MAX_RESPONSE_BYTES',
 } as const;
 
 const USER_AGENT = 'hwc-warden/0.1.0';
@@ -81,6 +84,7 @@ export class HuaweiCloud {
       timeouts: options.timeouts,
       connections: options.connections,
       userAgent: options.userAgent ?? USER_AGENT,
+      maxResponseBytes: options.maxResponseBytes,
     });
     this.stats = this.transport.stats;
     const ctx: ApiContext = { transport: this.transport, projectId };
@@ -95,7 +99,8 @@ export class HuaweiCloud {
   /**
    * A client configured from the environment: `HUAWEICLOUD_REGION` and `HUAWEICLOUD_SDK_PROJECT_ID` (required),
    * credentials as `credentialsFromEnv` reads them, `HUAWEICLOUD_ENDPOINT_URL[_<SERVICE>]`, and
-   * `HUAWEICLOUD_RETRY_ATTEMPTS`, `HUAWEICLOUD_RETRY_BASE_DELAY_MS`. `overrides` win over the environment.
+   * `HUAWEICLOUD_RETRY_ATTEMPTS`, `HUAWEICLOUD_RETRY_BASE_DELAY_MS`, `HUAWEICLOUD_MAX_RESPONSE_BYTES`. `overrides`
+   * win over the environment.
    */
   static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env, overrides: HuaweiCloudOverrides = {}): HuaweiCloud {
     const region = overrides.region ?? required(env, ENV.region, 'the region, e.g. cn-north-4');
@@ -108,7 +113,9 @@ export class HuaweiCloud {
       ...(baseDelay ? { baseDelayMs: wholeNumber(ENV.retryBaseDelayMs, baseDelay, 0) } : {}),
     };
     const retry = attempts || baseDelay ? { ...fromEnv, ...overrides.retry } : overrides.retry;
-    return new HuaweiCloud({ ...overrides, region, projectId, credentials, retry, env });
+    const maxBytes = env[ENV.maxResponseBytes];
+    const maxResponseBytes = overrides.maxResponseBytes ?? (maxBytes ? wholeNumber(ENV.maxResponseBytes, maxBytes) : undefined);
+    return new HuaweiCloud({ ...overrides, region, projectId, credentials, retry, maxResponseBytes, env });
   }
 
   /**
@@ -151,7 +158,7 @@ export { signRequest } from './signer.ts';
 export type { AkSk, SigningInput } from './signer.ts';
 export { SERVICES, defaultEndpoints, resolveEndpoints } from './endpoints.ts';
 export type { Endpoints, ServiceName } from './endpoints.ts';
-export { DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './transport.ts';
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './transport.ts';
 export type { RetryPolicy, TimeoutPolicy } from './transport.ts';
 export type { ApiContext, CallOptions } from './schema.ts';
 export { DEFAULT_PAGE_SIZE } from './paginate.ts';
@@ -206,7 +213,7 @@ export type {
   RestorableResult,
   VolumeBackup,
 } from './csbs.ts';
-export { SmnApi } from './smn.ts';
+export { SmnApi, SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';

@@ -86,8 +86,7 @@ export function signRequest(input: SigningInput, credentials: AkSk, now?: Date):
   const body = input.body;
   const canonical =
     (method === 'GET' ? 'GET\n' : method === 'POST' ? 'POST\n' : `${method.toUpperCase()}\n`) +
-    (PLAIN_PATH.test(pathname) ? pathname : encodePath(pathname)) +
-    (pathname.charCodeAt(pathname.length - 1) === 47 /* / */ ? '\n' : '/\n') +
+    (PLAIN_PATH.test(pathname) ? pathname + (pathname.charCodeAt(pathname.length - 1) === 47 /* / */ ? '\n' : '/\n') : `${canonicalUri(pathname)}\n`) +
     (search.length <= 1 ? '\n' : `${canonicalSearch(search, url)}\n`) +
     headerLines(layout, values, sdkDate, host, token) +
     (layout.contentSha256 >= 0 && values[layout.contentSha256] === UNSIGNED_PAYLOAD
@@ -299,18 +298,49 @@ class SignedHeaders {
 /** Only unreserved characters and `/`: the path is its own canonical form. */
 const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/;
 
-/** Each path segment percent-encoded (over its decoded form), always ending in `/`. */
+/**
+ * The canonical URI as the official SDKs build it (Python core `_process_canonical_uri`, Node core
+ * `AKSKSigner.CanonicalURI`): the path decoded, split on `/`, each piece percent-encoded, ending in `/`. A path
+ * parameter holding `/` (sent as `%2F`) is therefore signed as two segments, as those SDKs and the gateway do.
+ */
 export function canonicalUri(pathname: string): string {
   const encoded = PLAIN_PATH.test(pathname) ? pathname : encodePath(pathname);
   return encoded.charCodeAt(encoded.length - 1) === 47 /* / */ ? encoded : `${encoded}/`;
 }
 
-/** Each segment percent-encoded over its decoded form (a segment that does not decode, as it is). */
 function encodePath(pathname: string): string {
-  return pathname
-    .split('/')
-    .map((segment) => encodeRfc3986(safeDecode(segment)))
-    .join('/');
+  return percentDecode(pathname).split('/').map(encodeRfc3986).join('/');
+}
+
+/**
+ * `%XX` sequences decoded once, as Python's `urllib.parse.unquote` does: a `%` not followed by two hex digits
+ * stays as it is, and bytes that are not UTF-8 become U+FFFD.
+ */
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const bytes: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 37 /* % */ && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
+        bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else if (c < 128) {
+        bytes.push(c);
+      } else {
+        const end = c >= 0xd800 && c <= 0xdbff ? i + 2 : i + 1;
+        bytes.push(...Buffer.from(text.slice(i, end)));
+        i = end - 1;
+      }
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /**
@@ -410,12 +440,4 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 export function hmacHex(key: string, data: string): string {
   return createHmac('sha256', key).update(data).digest('hex');
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -7,12 +7,15 @@ import { pathOf } from './transport.ts';
 /** SMN (Simple Message Notification): publishing a message to a topic. API v2. */
 
 const bytes = (text: string): number => Buffer.byteLength(text);
+/** PublishMessage's documented limits: the message UTF-8 and at most 256 KB, the subject at most 512 bytes. */
+export const SMN_MAX_MESSAGE_BYTES = 256 * 1024;
+export const SMN_MAX_SUBJECT_BYTES = 512;
 
 export const PublishMessageRequestSchema = z.object({
   /** `urn:smn:{region}:{project_id}:{topic_name}` */
   topic_urn: z.string().check(z.regex(/^urn:smn:[^:/]+:[^:/]+:[^:/]+$/, 'topic_urn must be urn:smn:{region}:{project_id}:{topic}')),
-  subject: z.optional(z.string().check(z.refine((s) => bytes(s) <= 512, 'subject must be at most 512 bytes'))),
-  message: z.string().check(z.minLength(1), z.refine((s) => bytes(s) <= 256 * 1024, 'message must be at most 256 KB')),
+  subject: z.optional(z.string().check(z.refine((s) => bytes(s) <= SMN_MAX_SUBJECT_BYTES, 'subject must be at most 512 bytes'))),
+  message: z.string().check(z.minLength(1), z.refine((s) => bytes(s) <= SMN_MAX_MESSAGE_BYTES, 'message must be at most 256 KB')),
   /** Seconds the message is kept for retries, 1–86400 (the API's default is 3600). */
   time_to_live: z.optional(
     transformed(

@@ -22,6 +22,14 @@ export interface TimeoutPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 5_000 };
+/**
+ * Largest answer body read, 8 MiB: ten times the largest page the sweeps read (a 1,000-key ListKmsByTags page
+ * with details and tags: 0.6–0.8 MB; 805 KB measured with five tags a key). While it is read and parsed a body
+ * costs ≈ 3.5× its size (bytes, text, objects: measured 1.25× for the objects), and a listing holds at most
+ * three at once (two pages in flight, one read ahead): ≈ 85 MB at worst, within a 256 MB function beside
+ * Node's own ≈ 60 MB. Past it the call fails; nothing of the body is parsed.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TIMEOUTS: TimeoutPolicy = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 /** A Retry-After longer than this is not waited for: the call fails and says so. */
@@ -75,6 +83,8 @@ export interface TransportOptions {
   /** Connections per origin. */
   readonly connections?: number | undefined;
   readonly userAgent?: string | undefined;
+  /** Largest answer body read (default `DEFAULT_MAX_RESPONSE_BYTES`); a larger one fails the call, unread. */
+  readonly maxResponseBytes?: number | undefined;
   /** For deterministic tests of the backoff. */
   readonly random?: (() => number) | undefined;
 }
@@ -82,6 +92,7 @@ export interface TransportOptions {
 export class Transport {
   readonly projectId: string;
   readonly retry: RetryPolicy;
+  readonly maxResponseBytes: number;
   private readonly timeouts: TimeoutPolicy;
   private readonly pools = new Map<string, Pool>();
   /** Per service: its base URL without trailing slashes, and the pool of its origin. */
@@ -98,6 +109,10 @@ export class Transport {
     this.random = options.random ?? Math.random;
     if (!Number.isInteger(this.retry.attempts) || this.retry.attempts < 1) {
       throw new RangeError(`retry.attempts must be a whole number ≥ 1, got ${this.retry.attempts}`);
+    }
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isSafeInteger(this.maxResponseBytes) || this.maxResponseBytes < 1) {
+      throw new RangeError(`maxResponseBytes must be a whole number ≥ 1, got ${this.maxResponseBytes}`);
     }
   }
 
@@ -151,8 +166,9 @@ export class Transport {
         body: payload,
         signal: spec.signal,
       });
-      text = await response.body.text();
+      text = await readCapped(response, this.maxResponseBytes, spec.operation, attempt);
     } catch (cause) {
+      if (cause instanceof HwcError) throw cause; // an answer over the cap: not retried
       const error = new HwcError({
         operation: spec.operation,
         status: 0,
@@ -254,6 +270,44 @@ export class Transport {
     }
     return pool;
   }
+}
+
+/**
+ * The body as text, unless it is larger than `cap` bytes: then reading stops (a declared Content-Length over the
+ * cap is refused before any of the body is read), the request is aborted and the call fails.
+ */
+async function readCapped(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number): Promise<string> {
+  const declared = response.headers['content-length'];
+  if (typeof declared === 'string' && /^\d+$/.test(declared)) {
+    if (Number(declared) > cap) throw tooLarge(response, cap, operation, attempt, `declares ${declared} bytes`);
+    // The connection delivers exactly the declared length: nothing more can arrive.
+    return response.body.text();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > cap) throw tooLarge(response, cap, operation, attempt, `ran past ${cap} bytes`);
+    chunks.push(chunk);
+  }
+  const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  // As undici's text() (WHATWG "UTF-8 decode"): a leading byte order mark is not part of the text.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function tooLarge(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number, what: string): HwcError {
+  // Destroying the body aborts the request; the abort error it emits is this call's failure, reported below.
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+  const requestId = response.headers['x-request-id'];
+  return new HwcError({
+    operation,
+    status: response.statusCode,
+    errorCode: LocalErrorCode.invalidResponse,
+    errorMsg: `the response body ${what}, over the ${cap}-byte limit (maxResponseBytes, HUAWEICLOUD_MAX_RESPONSE_BYTES); nothing of it was parsed`,
+    requestId: typeof requestId === 'string' ? requestId : undefined,
+    attempts: attempt,
+  });
 }
 
 /** Builds a path from literal parts and parameters, percent-encoding each parameter. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { registerSecret } from './redact.ts';
+import { registerTemporarySecret } from './redact.ts';
 
 /**
  * One view of the invocation context, whatever ran us: FunctionGraph (`getRequestID()`,
@@ -99,7 +99,7 @@ export function adaptContext(raw: unknown): RuntimeContext {
   if (has('getToken')) {
     context.iamToken = () => {
       const token = text(call('getToken'));
-      registerSecret(token);
+      registerTemporarySecret(token);
       return token;
     };
   }
@@ -108,7 +108,8 @@ export function adaptContext(raw: unknown): RuntimeContext {
 
 function toCredentials(accessKey: string | undefined, secretKey: string | undefined, securityToken: string | undefined): Credentials | undefined {
   if (!accessKey || !secretKey) return undefined;
-  for (const value of [accessKey, secretKey, securityToken]) registerSecret(value);
+  // The agency's temporary credentials: masked while they may still be in use, however many rotate through.
+  for (const value of [accessKey, secretKey, securityToken]) registerTemporarySecret(value);
   return securityToken ? { accessKey, secretKey, securityToken } : { accessKey, secretKey };
 }
 

@@ -14,6 +14,7 @@ import type { RuntimeContext } from './context.ts';
 import { errorResponse } from './error-response.ts';
 import { createLogger, registerSecret } from './logger.ts';
 import type { Logger, LogSink } from './logger.ts';
+import { notify } from './notify.ts';
 import { failureReason, ignoredResult, ReportBuilder } from './report.ts';
 import type { FunctionReport, FunctionResult } from './report.ts';
 import { ReplayGuard, verifyApigWebhook } from './webhook-auth.ts';
@@ -202,23 +203,6 @@ function logReport(log: Logger, report: FunctionReport, elapsedMs: number): void
     log[level]('action', { ...action });
   }
   log.info('run finished', { trigger: report.trigger, dryRun: report.dryRun, counts: report.counts, elapsedMs });
-}
-
-/** Publishes a summary to SMN when a topic is configured and there is something to say. */
-async function notify(cloud: HuaweiCloud, policy: Policy, report: FunctionReport, log: Logger): Promise<void> {
-  if (!policy.smnTopicUrn || report.actions.length === 0) return;
-  const { counts } = report;
-  const subject = `hwc-warden ${report.function}: ${counts.applied} applied, ${counts.planned} planned, ${counts.failed} failed`;
-  const lines = report.actions.map((a) => `${a.status} ${a.kind} ${a.target}${a.reason ? ` (${a.reason})` : ''}`);
-  try {
-    await cloud.smn.publishMessage({
-      topic_urn: policy.smnTopicUrn,
-      subject: subject.slice(0, 512),
-      message: [`${report.function} (${report.trigger}${report.dryRun ? ', dry run' : ''})`, ...lines].join('\n'),
-    });
-  } catch (error) {
-    log.warn('notification failed; the work stands', { error: error instanceof Error ? error : String(error) });
-  }
 }
 
 export type { TriggerKind };

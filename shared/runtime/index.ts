@@ -1,6 +1,6 @@
 export { createLogger, stderrSink } from './logger.ts';
 export type { Logger, LoggerOptions, LogLevel, LogSink, LogFields } from './logger.ts';
-export { registerSecret, maskSecrets, isSensitiveKey, redact, serializeError, REDACTED } from './redact.ts';
+export { registerSecret, registerTemporarySecret, maskSecrets, isSensitiveKey, redact, serializeError, REDACTED } from './redact.ts';
 export type { RedactOptions } from './redact.ts';
 export { adaptContext, runtimeOf, runtimeContext } from './context.ts';
 export type { RuntimeContext, Credentials } from './context.ts';

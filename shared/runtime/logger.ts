@@ -1,6 +1,7 @@
+import { printableJson } from './printable.ts';
 import { maskSecrets, redact } from './redact.ts';
 
-export { registerSecret, maskSecrets, isSensitiveKey, REDACTED } from './redact.ts';
+export { registerSecret, registerTemporarySecret, maskSecrets, isSensitiveKey, REDACTED } from './redact.ts';
 
 /**
  * JSON-lines logger: one line per event, `{ level, time, function, requestId, message, ...fields }`,
@@ -63,8 +64,9 @@ export function createLogger(options: LoggerOptions): Logger {
     };
     for (const [key, value] of Object.entries(safe)) line[RESERVED.has(key) ? `field_${key}` : key] = value;
     try {
-      // Final pass catches a secret that only appears once values are joined into the line.
-      sink(maskSecrets(JSON.stringify(line)));
+      // Final pass catches a secret that only appears once values are joined into the line; JSON escapes C0
+      // controls itself, printableJson the rest (DEL, C1, bidi overrides) that would reach a terminal raw.
+      sink(printableJson(maskSecrets(JSON.stringify(line))));
     } catch {
       // Logging must never break the function.
     }

@@ -5,28 +5,65 @@
 
 export const REDACTED = '[redacted]';
 
-/** Old credentials (rotated security tokens) age out past this many entries; they are expired by then. */
-const MAX_SECRETS = 512;
-const secrets = new Set<string>();
-let ordered: string[] = [];
+/**
+ * Two kinds of secret. Long-lived ones (the webhook secret, an SK, an IAM password, IAM tokens, those obtained
+ * from a password included) are kept for the life of the process, never forgotten. Temporary credentials (an
+ * agency's AK/SK/security token and token, handed over again for every invocation) rotate: the most recently
+ * seen `MAX_TEMPORARY` are kept, older ones (expired by then) are forgotten; however many rotate through, a
+ * long-lived secret is never evicted.
+ */
+const longLived = new Set<string>();
+/** In order of last registration: the first entry is the one seen longest ago. */
+const temporary = new Map<string, true>();
+const MAX_TEMPORARY = 512;
+/** Every secret, longest first, so a secret containing another is masked whole; rebuilt when next needed. */
+let ordered: string[] | undefined = [];
 
-/** Masks `value` (and its URL-encoded form) in everything logged, reported or rethrown from now on. */
+/** Masks `value` (and its URL-encoded form) in everything logged, reported or rethrown from now on, for good. */
 export function registerSecret(value: string | null | undefined): void {
   if (typeof value !== 'string' || value === '') return;
-  for (const form of new Set([value, encodeURIComponent(value)])) {
-    if (secrets.has(form)) continue;
-    secrets.add(form);
-    if (secrets.size > MAX_SECRETS) {
-      const oldest = secrets.values().next().value;
-      if (oldest !== undefined) secrets.delete(oldest);
-    }
+  let changed = false;
+  for (const form of formsOf(value)) {
+    if (longLived.has(form)) continue;
+    longLived.add(form);
+    temporary.delete(form);
+    changed = true;
   }
-  // Longest first, so a secret containing another is masked whole.
-  ordered = [...secrets].sort((a, b) => b.length - a.length);
+  if (changed) ordered = undefined;
+}
+
+/**
+ * Masks a temporary credential (an invocation's agency credentials) from now on, until `MAX_TEMPORARY` newer
+ * ones have been registered. Registering it again counts as seeing it again.
+ */
+export function registerTemporarySecret(value: string | null | undefined): void {
+  if (typeof value !== 'string' || value === '') return;
+  let changed = false;
+  for (const form of formsOf(value)) {
+    if (longLived.has(form)) continue;
+    if (!temporary.delete(form)) changed = true;
+    temporary.set(form, true);
+  }
+  while (temporary.size > MAX_TEMPORARY) {
+    temporary.delete(temporary.keys().next().value as string);
+    changed = true;
+  }
+  if (changed) ordered = undefined;
+}
+
+function formsOf(value: string): string[] {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch {
+    return [value]; // a lone surrogate: it has no URL-encoded form
+  }
+  return encoded === value ? [value] : [value, encoded];
 }
 
 /** Replaces every occurrence of a registered secret in `text` with "[redacted]". */
 export function maskSecrets(text: string): string {
+  ordered ??= [...longLived, ...temporary.keys()].sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of ordered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);

@@ -396,6 +396,7 @@ describe('guard-key-deletion, TIMER sweep', () => {
     ['leaves untagged keys out of a listing without a tag filter', { unfilteredListKmsByTags: 'tagged-only' }, 0, 5],
     ['refuses a listing without a tag filter (400)', { unfilteredListKmsByTags: 'refused' }, 0, 9],
     ['gives no key details in the listing', { listKmsByTagsDetail: 'absent' }, 0, 0],
+    ['gives the details as numbers and booleans (the document\'s example)', { listKmsByTagsDetailValues: 'numeric' }, 0, 0],
     ['fails the listing (503 on every retry)', 'failing', 1, 9],
   ] as const)('protects the same keys when the cloud %s: tags it did not list are read one by one', async (_, variant, warned, shows) => {
     const r = await start(sweepFixture());

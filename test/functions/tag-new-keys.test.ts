@@ -589,6 +589,14 @@ describe('tag-new-keys, TIMER sweep, whichever way the cloud answers ListKmsByTa
     expect(r.cloud.stats.byOperation).toEqual({ 'kms.listKeys': 1, 'kms.listKmsByTags': 1, 'kms.batchCreateKmsTags': 3 });
   });
 
+  it('reads details given as numbers and booleans (the document\'s example, not the model) the same way', async () => {
+    const r = await start(keys());
+    r.cloud.setVariants({ listKmsByTagsDetailValues: 'numeric' });
+    expectEveryKeyTagged(r, await invoke(r, timerEvent()));
+    expect(r.cloud.stats.byOperation).toEqual({ 'kms.listKeys': 1, 'kms.listKmsByTags': 1, 'kms.batchCreateKmsTags': 3 });
+    expect(warnings(r)).toEqual([]);
+  });
+
   it('reads each key on its own when the listing gives no details, and never tags one it should not', async () => {
     const r = await start(keys());
     r.cloud.setVariants({ listKmsByTagsDetail: 'absent' });

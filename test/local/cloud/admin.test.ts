@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleAdmin } from '../../../local/cloud/admin.ts';
 import type { AdminControl } from '../../../local/cloud/admin.ts';
@@ -15,7 +16,22 @@ afterAll(async () => {
   await cloud.close();
 });
 
-const admin = (method: string, path: string, body?: unknown) => call(cloud, method, `/__admin/${path}`, { credentials: null, body });
+/** Writes declare a JSON body, even an empty one. */
+const admin = (method: string, path: string, body?: unknown) =>
+  call(cloud, method, `/__admin/${path}`, { credentials: null, ...(method === 'GET' ? {} : { rawBody: body === undefined ? '' : JSON.stringify(body) }) });
+
+/** A raw request with the headers a browser (or a rebound page) would send. */
+function raw(method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${cloud.url}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('admin routes', () => {
   it('GET /__admin/state shows the resources, needs no credentials and is not counted', async () => {
@@ -110,7 +126,57 @@ describe('admin routes', () => {
 
   it('answers on loopback only', () => {
     const control: AdminControl = { snapshot: () => ({}), traces: () => [], stats: () => ({}), faults: () => undefined, setFaults() {}, reset() {} };
-    expect(handleAdmin(control, 'GET', '/__admin/state', Buffer.alloc(0), '10.1.2.3').status).toBe(403);
-    expect(handleAdmin(control, 'GET', '/__admin/state', Buffer.alloc(0), '::ffff:127.0.0.1').status).toBe(200);
+    const request = (remoteAddress: string) => ({ method: 'GET', path: '/__admin/state', body: Buffer.alloc(0), headers: { host: '127.0.0.1:4000' }, remoteAddress, localPort: 4000 });
+    expect(handleAdmin(control, request('10.1.2.3')).status).toBe(403);
+    expect(handleAdmin(control, request('::ffff:127.0.0.1')).status).toBe(200);
+  });
+});
+
+describe('admin routes and browsers (DNS rebinding, cross-site requests)', () => {
+  const port = () => cloud.port;
+  const disableOrders = async () => {
+    expect((await call(cloud, 'POST', paths(cloud).kms('disable-key'), { body: { key_id: DEFAULT_IDS.keys.orders } })).status).toBe(200);
+    expect(cloud.state.keys.get(DEFAULT_IDS.keys.orders)!.key_state).toBe('3');
+  };
+  const ordersState = () => cloud.state.keys.get(DEFAULT_IDS.keys.orders)!.key_state;
+
+  it('refuses a Host that does not name the cloud on loopback, as a rebound name sends it', async () => {
+    for (const host of [`attacker.example:${port()}`, `127.0.0.1.attacker.example:${port()}`, `127.0.0.1:${port() + 1}`, '127.0.0.1']) {
+      const response = await raw('GET', '/__admin/state', { host });
+      expect(response.status, host).toBe(403);
+      expect(response.body).toEqual({ error_code: 'ADMIN.403', error_msg: expect.stringMatching(/^Host ".*" does not name this server on loopback .*DNS rebinding/) });
+    }
+    for (const host of [`127.0.0.1:${port()}`, `localhost:${port()}`, `LOCALHOST:${port()}`]) expect((await raw('GET', '/__admin/stats', { host })).status, host).toBe(200);
+  });
+
+  it('refuses a cross-site reset (text/plain from a foreign Origin): the state stays', async () => {
+    await disableOrders();
+    const host = `127.0.0.1:${port()}`;
+    const crossSite = await raw('POST', '/__admin/reset', { host, origin: 'https://attacker.example', 'content-type': 'text/plain' }, '{}');
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.error_msg).toBe('Origin "https://attacker.example" is not this server: cross-site requests are refused');
+    for (const origin of ['null', `http://localhost:${port() + 1}`, `https://127.0.0.1:${port()}`]) {
+      expect((await raw('POST', '/__admin/reset', { host, origin, 'content-type': 'application/json' }, '{}')).status, origin).toBe(403);
+    }
+    expect(ordersState()).toBe('3');
+  });
+
+  it('takes admin writes only as application/json (415), and from the same loopback origin', async () => {
+    await disableOrders();
+    const host = `127.0.0.1:${port()}`;
+    for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await raw('POST', '/__admin/reset', { host, ...(type ? { 'content-type': type } : {}) }, '');
+      expect(response.status, type).toBe(415);
+      expect(response.body.error_msg).toMatch(/^the body must be sent as Content-Type: application\/json/);
+      expect((await raw('PUT', '/__admin/faults', { host, ...(type ? { 'content-type': type } : {}) }, '{"rate":{"503":1}}')).status).toBe(415);
+    }
+    expect(ordersState()).toBe('3');
+    const sameOrigin = await raw('POST', '/__admin/reset', { host, origin: `http://localhost:${port()}`, 'content-type': 'application/json; charset=utf-8' }, '');
+    expect(sameOrigin.status).toBe(200);
+    expect(ordersState()).toBe('2');
+  });
+
+  it('leaves the API to its signatures: signed calls carrying the endpoint as Host work as before', async () => {
+    expect((await call(cloud, 'POST', paths(cloud).kms('list-keys'), { body: {} })).status).toBe(200);
   });
 });

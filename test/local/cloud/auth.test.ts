@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalQuery, canonicalRequest, stringToSign } from '../../../local/cloud/auth.ts';
-import { defaultFixture, startCloud } from '../../../local/cloud/index.ts';
+import { DEFAULT_IDS, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
-import { signRequest } from '../../../shared/hwc/signer.ts';
+import { formatSdkDate, signRequest } from '../../../shared/hwc/signer.ts';
 import { call, paths } from './helpers.ts';
 
 let cloud: LocalCloud;
@@ -76,6 +77,28 @@ describe('SDK-HMAC-SHA256 signatures', () => {
     const query = '?name=backup%20web&status=available&name=a%2Ab&limit=5';
     const response = await call(cloud, 'GET', `${paths(cloud).checkpointItems}${query}`, { signedAt: now });
     expect(response.status).toBe(200);
+  });
+
+  it('splits the decoded path on "/" as the official SDKs do: a tag key holding "/" signed by AKSKSigner is accepted', async () => {
+    const require = createRequire(import.meta.url);
+    const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner') as {
+      AKSKSigner: { sign(request: object, credential: { getAk(): string; getSk(): string }): Record<string, string> };
+    };
+    const keyId = DEFAULT_IDS.keys.appData;
+    const tagKey = 'team/a';
+    cloud.state.keys.get(keyId)!.tags.set(tagKey, 'payments');
+    const base = paths(cloud).kms(`${keyId}/tags/`);
+    // The official SDK signs the path with the parameter as it is; the request carries it encoded (as ours sends it).
+    const headers = AKSKSigner.sign(
+      { endpoint: cloud.url + base + tagKey, method: 'DELETE', headers: { 'X-Sdk-Date': formatSdkDate(now), 'X-Project-Id': cloud.identity.projectId }, queryParams: {} },
+      { getAk: () => cloud.identity.ak, getSk: () => cloud.identity.sk },
+    );
+    const response = await request(cloud.url + base + encodeURIComponent(tagKey), { method: 'DELETE', headers });
+    expect(response.statusCode, await response.body.text()).toBe(204);
+    expect(cloud.state.keys.get(keyId)!.tags.has(tagKey)).toBe(false);
+    // And our own signer, sending the same encoded path, agrees.
+    cloud.state.keys.get(keyId)!.tags.set(tagKey, 'payments');
+    expect((await call(cloud, 'DELETE', base + encodeURIComponent(tagKey), { signedAt: now })).status).toBe(204);
   });
 
   it('accepts UNSIGNED-PAYLOAD when X-Sdk-Content-Sha256 says so', async () => {

@@ -249,16 +249,27 @@ describe('tags', () => {
 describe('ListKmsByTags', () => {
   const byTags = (body: unknown) => kms('resource_instances/action', body);
 
-  it('filters by tag key and values, returning details typed as the API example shows', async () => {
+  it('filters by tag key and values, returning details typed as the official model (KeyDetails) has them: strings', async () => {
     const response = await byTags({ action: 'filter', tags: [{ key: 'owner', values: ['alice', 'bob'] }] });
     expect(response.status).toBe(200);
     expect(response.body.total_count).toBe(1);
     const [resource] = response.body.resources;
     expect(resource).toMatchObject({ resource_id: ids.appData, resource_name: 'warden/app-data' });
     expect(resource.tags).toEqual([{ key: 'owner', value: 'alice' }, { key: 'env', value: 'prod' }]);
-    expect(resource.resource_detail).toMatchObject({ key_id: ids.appData, key_state: 2, default_key_flag: 0 });
+    expect(resource.resource_detail).toMatchObject({ key_id: ids.appData, key_state: '2', default_key_flag: '0', key_type: '1', key_rotation_enabled: 'false' });
+    for (const [field, value] of Object.entries(resource.resource_detail)) expect(typeof value, field).toBe('string');
     expect((await byTags({ action: 'filter', tags: [{ key: 'owner', values: ['bob'] }] })).body.total_count).toBe(0);
     expect((await byTags({ action: 'filter', tags: [{ key: 'deletion-protection', values: [] }] })).body.resources[0].resource_id).toBe(ids.retiring);
+  });
+
+  it('gives numbers and booleans in resource_detail under the numeric variant (as the document\'s example shows)', async () => {
+    cloud.setVariants({ listKmsByTagsDetailValues: 'numeric' });
+    try {
+      const [resource] = (await byTags({ action: 'filter', tags: [{ key: 'owner', values: ['alice'] }] })).body.resources;
+      expect(resource.resource_detail).toMatchObject({ key_id: ids.appData, key_state: 2, default_key_flag: 0, key_type: 1, key_rotation_enabled: false });
+    } finally {
+      cloud.setVariants({});
+    }
   });
 
   it('counts, and pages with limit/offset strings', async () => {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS } from '../../../local/cloud/index.ts';
@@ -435,5 +436,48 @@ describe('status', () => {
       warden: { function: 'check-restorable', actions: [{ kind: 'check-restorable', target: DEFAULT_IDS.server, status: 'failed' }] },
     });
     expect(status.labels[DEFAULT_IDS.server]).toBe('web-01');
+  });
+});
+
+describe('browsers: DNS rebinding and cross-site requests', () => {
+  /** A raw request with the Host and Origin a browser would send. */
+  function raw(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('refuse a Host that is not this host on loopback: the status, the page and the functions', async () => {
+    const { host } = await startRig();
+    const rebound = `attacker.example:${host.port}`;
+    for (const [method, path] of [['GET', '/__warden/status'], ['GET', '/'], ['POST', '/warden/tag-new-keys']] as const) {
+      const response = await raw(`${host.url}${path}`, method, { host: rebound });
+      expect(response.status, path).toBe(403);
+      expect(response.body.error).toEqual({ code: 'forbidden_host', message: expect.stringMatching(/^Host "attacker\.example:\d+" does not name this server on loopback/) });
+    }
+    expect(host.recent()).toEqual([]);
+    for (const name of ['127.0.0.1', 'localhost', '[::1]']) expect((await raw(`${host.url}/__warden/status`, 'GET', { host: `${name}:${host.port}` })).status, name).toBe(200);
+  });
+
+  it('refuse a foreign Origin: a page elsewhere cannot fire a function, even with WARDEN_WEBHOOK_AUTH=none', async () => {
+    const { host, cloud } = await startRig({ userEnv: { WARDEN_WEBHOOK_AUTH: 'none' } });
+    const before = cloudSnapshot(cloud);
+    const hostHeader = `127.0.0.1:${host.port}`;
+    for (const origin of ['https://attacker.example', 'null', `http://127.0.0.1:${host.port + 1}`]) {
+      const response = await raw(`${host.url}/warden/tag-new-keys`, 'POST', { host: hostHeader, origin, 'content-type': 'text/plain' });
+      expect(response.status, origin).toBe(403);
+      expect(response.body.error.code).toBe('forbidden_origin');
+    }
+    expect(cloudSnapshot(cloud)).toBe(before);
+    expect(host.recent()).toEqual([]);
+    // The page's own requests (same origin) and plain webhooks (no Origin) still go through.
+    expect((await raw(`${host.url}/__warden/status`, 'GET', { host: hostHeader, origin: `http://127.0.0.1:${host.port}` })).status).toBe(200);
+    expect((await raw(`${host.url}/warden/tag-new-keys?dryRun=true`, 'POST', { host: hostHeader })).status).toBe(200);
   });
 });

@@ -49,4 +49,30 @@ describe('live log', () => {
     expect(print({ type: 'skipped', function: 'slow', trigger: 'timer', source: 'slow-tick', reason: 'tick skipped: busy' })).toEqual(['slow         timer  ⏭ slow-tick: tick skipped: busy']);
     expect(print({ type: 'started', record: record({ outcome: 'running' }) })).toEqual(['']);
   });
+
+  it('escapes control characters, ANSI escapes and bidi overrides in aliases, event names, trace sources and reasons', () => {
+    const evil = 'x\u001b[31mred\u001b[0m\r\u0007\u0000\u202etxt.exe';
+    let out = '';
+    const log = liveLog({ write: (text) => (out += text), nameWidth: 12, color: true, label: (id) => (id === 'k-1' ? `alias/${evil}` : undefined) });
+    log({
+      type: 'finished',
+      record: record({
+        source: `KMS:cmk:createKey ${evil} by trace-\u001b]0;title\u0007`,
+        note: `note ${evil}`,
+        actions: [
+          { kind: 'tag', target: 'k-1', status: 'applied', reason: `reason ${evil}` },
+          { kind: 'delete-event', target: `event\n${evil}`, status: 'failed', reason: 'CSMS.0401' },
+        ],
+        counts: { applied: 1, failed: 1 },
+      }),
+    });
+    log({ type: 'skipped', function: 'prune', trigger: 'cts', source: `trace ${evil}`, reason: `loop guard ${evil}` });
+    // Our own colours are the only escapes left; what came from outside reads as text.
+    const withoutOurColours = out.replace(/\u001b\[(?:0|1|2|3[1-6])m/g, '');
+    expect(withoutOurColours).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(out.split('\n')).toHaveLength(6); // four lines for the run, one for the skip, and the last newline
+    expect(out).toContain('alias/x\\u001b[31mred\\u001b[0m\\u000d\\u0007\\u0000\\u202etxt.exe');
+    expect(out).toContain('event\\u000ax\\u001b[31m');
+    expect(out).toContain('trace-\\u001b]0;title\\u0007');
+  });
 });

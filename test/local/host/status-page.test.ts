@@ -17,6 +17,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/warden-status.png';
 const EVIL_ALIAS = 'evil/<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 const EVIL_TAG = '<b onmouseover="window.__xss=3">bold</b>';
+/** ANSI escapes, a bell and a right-to-left override: shown escaped, never reordering the text around them. */
+const CONTROL_TAG = 'ctl\u001b[31m\u0007\u202etxt.exe';
 
 let context: BrowserContext;
 let page: Page;
@@ -29,7 +31,10 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} is missing: the status page is tested in Debian's Chromium. Install it with "apt-get install -y chromium" (CI's .ci/run does).`);
   }
   const fixture = demoFixture();
-  fixture.keys?.push({ key_id: '0e0e0e0e-0000-4000-8000-000000000bad', key_alias: EVIL_ALIAS, tags: { note: EVIL_TAG } });
+  fixture.keys?.push({ key_id: '0e0e0e0e-0000-4000-8000-000000000bad', key_alias: EVIL_ALIAS, tags: { note: EVIL_TAG, [CONTROL_TAG]: CONTROL_TAG } });
+  // An orphaned, old event the prune at start deletes: its name reaches the page as an action's target.
+  const old = fixture.events?.find((event) => event.name === 'migration-2023');
+  if (old) fixture.events?.push({ ...old, name: '__proto__' });
   rig = await startRig({ fixture, runAtStart: true });
   profile = mkdtempSync(join(tmpdir(), 'warden-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -94,6 +99,19 @@ describe('the status page', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('survives any resource name: an event named __proto__ is listed and acted on like any other', async () => {
+    await page.locator('#invocations').getByText('__proto__', { exact: true }).first().waitFor();
+    expect(await text('#invocations')).toContain('warden-prune-daily');
+    expect(await text('#keys')).toContain('app/payments-db');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows control characters and bidi marks escaped, as visible text', async () => {
+    const keys = await text('#keys');
+    expect(keys).toContain('ctl\\u001b[31m\\u0007\\u202etxt.exe');
+    expect(keys).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
 
   it('shows user-controlled text (aliases, tags) as text: no script runs, no element is made', async () => {
     await page.locator('#keys').getByText(EVIL_ALIAS, { exact: true }).first().waitFor();

@@ -132,6 +132,19 @@ describe('HuaweiCloud.fromEnv', () => {
     await hwc.close();
   });
 
+  it('caps answer bodies at HUAWEICLOUD_MAX_RESPONSE_BYTES: a larger page fails the listing, unparsed, unretried', async () => {
+    const hwc = HuaweiCloud.fromEnv({ ...env(), HUAWEICLOUD_MAX_RESPONSE_BYTES: '1500' }, { retry: FAST_RETRY });
+    const before = cloud.stats.requests;
+    const error = await rejection(collect(hwc.kms.listKmsByTags({ limit: 1000 })));
+    expect(error).toMatchObject({ operation: 'kms.listKmsByTags', status: 200, errorCode: LocalErrorCode.invalidResponse, attempts: 1 });
+    expect(error.errorMsg).toMatch(/over the 1500-byte limit \(maxResponseBytes, HUAWEICLOUD_MAX_RESPONSE_BYTES\)/);
+    expect(cloud.stats.requests - before).toBe(1);
+    // A small answer still goes through.
+    expect((await hwc.kms.listKeyDetail({ key_id: keyId })).key_info.key_id).toBe(keyId);
+    await hwc.close();
+    expect(() => HuaweiCloud.fromEnv({ ...env(), HUAWEICLOUD_MAX_RESPONSE_BYTES: '8MB' })).toThrow(/HUAWEICLOUD_MAX_RESPONSE_BYTES must be a whole number ≥ 1, got "8MB"/);
+  });
+
   it('refuses a client without region or project', () => {
     const credentials: Credentials = { type: 'token', token: 't' };
     expect(() => new HuaweiCloud({ region: '', projectId: 'p', credentials })).toThrow(/region is required/);

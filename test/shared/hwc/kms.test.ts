@@ -80,7 +80,7 @@ describe('KmsApi round trips', () => {
     const found = await collect(hwc.kms.listKmsByTags({ tags: [{ key: 'team', values: ['payments'] }], limit: 2 }));
     expect(found.map((r) => r.resource_id)).toEqual(keyIds);
     expect(cloud.stats.requests - before).toBe(2);
-    // The cloud sends resource_detail with numbers and booleans, as the API's example does.
+    // resource_detail as the official model types it (strings); the numeric variant reads the same (below).
     expect(found[0]?.resource_detail).toMatchObject({ key_id: ids.appData, key_state: '2', key_rotation_enabled: 'false' });
     expect(found[0]?.tags).toContainEqual({ key: 'team', value: 'payments' });
 
@@ -104,6 +104,19 @@ describe('KmsApi round trips', () => {
     await hwc.kms.batchCreateKmsTags({ key_id: ids.orders, action: 'delete', tags: [{ key: 'team' }] });
     expect((await hwc.kms.showKmsTags({ key_id: ids.orders })).tags).toEqual([{ key: 'created-by', value: 'alice' }]);
     expect(traces('dealUnifiedTags')).toHaveLength(4);
+  });
+
+  it('reads resource_detail alike whether its values come as strings (the model) or numbers and booleans (the example)', async () => {
+    const listed = () => collect(hwc.kms.listKmsByTags({ limit: 1000 }));
+    const asStrings = await listed();
+    cloud.setVariants({ listKmsByTagsDetailValues: 'numeric' });
+    try {
+      const asNumbers = await listed();
+      expect(asNumbers).toEqual(asStrings);
+      expect(asNumbers.find((r) => r.resource_id === ids.appData)?.resource_detail).toMatchObject({ key_state: '2', key_rotation_enabled: 'false' });
+    } finally {
+      cloud.setVariants({});
+    }
   });
 
   it('updates a description', async () => {

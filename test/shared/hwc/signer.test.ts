@@ -102,6 +102,39 @@ describe('signRequest', () => {
     expect(canonicalUri('/v1/%E4%B8%80/a%20b/x*y')).toBe('/v1/%E4%B8%80/a%20b/x%2Ay/');
     expect(canonicalUri('/')).toBe('/');
   });
+
+  it('splits the decoded path on "/", as the official SDKs do: an encoded "/" in a parameter separates segments', () => {
+    // Python core: unquote(resource_path).split('/'), each piece quoted; Node core: the raw path split on '/'.
+    expect(canonicalUri('/v1.0/p/kms/k/tags/team%2Fa')).toBe('/v1.0/p/kms/k/tags/team/a/');
+    expect(canonicalUri('/v1.0/p/kms/k/tags/team%2F')).toBe('/v1.0/p/kms/k/tags/team/');
+    expect(canonicalUri('/v1/%2Fa%2F%2Fb')).toBe('/v1//a//b/');
+    // Decoded once: "%2525" is "%25" (a literal "%" sign, encoded again), never "%".
+    expect(canonicalUri('/v1/50%2525')).toBe('/v1/50%2525/');
+    // As Python's unquote: a "%" without two hex digits stays, bytes that are not UTF-8 become U+FFFD.
+    expect(canonicalUri('/a/%zz%41')).toBe('/a/%25zzA/');
+    expect(canonicalUri('/a/%FF')).toBe('/a/%EF%BF%BD/');
+  });
+});
+
+describe('a vector made by the official signer, at test time', () => {
+  // The official Node.js SDK puts path parameters into the path as they are (HcClient.buildRequest) and signs
+  // that path split on "/"; the Python SDK percent-encodes them and signs the decoded path split on "/". Our
+  // transport sends them percent-encoded (pathOf): all three must sign the same canonical URI.
+  const keys = { ak: 'AccessKey', sk: 'SecretKey' };
+  const headers = { 'X-Sdk-Date': '20240102T030405Z', 'X-Project-Id': 'p'.repeat(32) };
+  const officialSignature = (rawPath: string, method: string) =>
+    AKSKSigner.sign(
+      { endpoint: `https://kms.cn-north-4.myhuaweicloud.com${rawPath}`, method, headers: { ...headers }, queryParams: {}, data: undefined },
+      { getAk: () => keys.ak, getSk: () => keys.sk },
+    ).Authorization;
+
+  it.each(['team/a', 'a/b/c', '/lead', 'trail/', 'x:y@z!', '50%', 'é/一'])('signs DeleteTag of the tag key %j as AKSKSigner does', (tagKey) => {
+    const keyId = '0d0466b0-e727-4d9c-b35d-f84bb474a37f';
+    const base = `/v1.0/${'p'.repeat(32)}/kms/${keyId}/tags/`;
+    const url = new URL(`https://kms.cn-north-4.myhuaweicloud.com${base}${encodeURIComponent(tagKey)}`);
+    const ours = signRequest({ method: 'DELETE', url, headers }, keys).Authorization;
+    expect(ours).toBe(officialSignature(base + tagKey, 'DELETE'));
+  });
 });
 
 const ALPHABET = [...'abcXYZ019-._~!*()\'&=+$,;:@ ', 'é', '一', '密钥', '😀'];

@@ -25,6 +25,32 @@ const raw = (status: number, text: string): Answer => (_req, res) => {
 };
 const reset: Answer = (req) => req.socket.destroy();
 
+/** What a flooding answer managed to hand to its socket before the client went away. */
+interface Flood {
+  written: number;
+  readonly closed: Promise<void>;
+}
+const FLOOD_BYTES = 200 * 1024 * 1024;
+/** 200 MiB of a JSON string, chunked or with its Content-Length, written as fast as the client takes it. */
+function flood(withLength: boolean): { answer: Answer; flood: Flood } {
+  let closed!: () => void;
+  const state: Flood = { written: 0, closed: new Promise<void>((resolve) => (closed = resolve)) };
+  const answer: Answer = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(FLOOD_BYTES) } : {}) });
+    res.on('close', closed);
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = () => {
+      while (state.written < FLOOD_BYTES && !res.destroyed) {
+        state.written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    pump();
+  };
+  return { answer, flood: state };
+}
+
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = '';
@@ -170,7 +196,47 @@ describe('Transport', () => {
     await t.close();
   });
 
-  it('refuses a nonsensical retry policy', () => {
+  it.each([
+    ['chunked', false, 'ran past 1048576 bytes'],
+    ['with a Content-Length', true, 'declares 209715200 bytes'],
+  ])('stops reading an answer over maxResponseBytes (%s): one attempt, an HwcError naming the cap, nothing parsed', async (_, withLength, what) => {
+    const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
+    const t = new Transport({ endpoints, projectId: 'p1', authenticator: passThrough, retry: { attempts: 3, baseDelayMs: 1 }, maxResponseBytes: 1024 * 1024 });
+    const { answer, flood: sent } = flood(withLength);
+    script = [answer];
+    const error = await t.call({ operation: 'kms.listKmsByTags', service: 'kms', method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HwcError);
+    expect(error).toMatchObject({ operation: 'kms.listKmsByTags', status: 200, errorCode: 'WARDEN.INVALID_RESPONSE', attempts: 1 });
+    expect((error as HwcError).errorMsg).toContain(`${what}, over the 1048576-byte limit`);
+    expect(seen).toHaveLength(1);
+    // The client aborted: the server could hand its socket the cap plus what the kernel's buffers hold (a few
+    // MiB on loopback), never the 200 MiB a client reading the whole answer takes.
+    await sent.closed;
+    expect(sent.written).toBeLessThan(32 * 1024 * 1024);
+    // The connection pool still works.
+    script = [json(200, { ok: true })];
+    expect((await t.call({ operation: 'kms.listKeys', service: 'kms', method: 'POST', path: '/x', body: {} })).body).toEqual({ ok: true });
+    await t.close();
+  });
+
+  it('reads an answer right at maxResponseBytes, chunked or not', async () => {
+    const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
+    const text = JSON.stringify({ pad: 'é'.repeat(40) });
+    const t = new Transport({ endpoints, projectId: 'p1', authenticator: passThrough, maxResponseBytes: Buffer.byteLength(text) });
+    const chunked: Answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const bytes = Buffer.from(text);
+      res.write(bytes.subarray(0, 3)); // splits the first "é"
+      res.end(bytes.subarray(3));
+    };
+    script = [raw(200, text), chunked];
+    for (let i = 0; i < 2; i++) expect((await t.call({ operation: 'op', service: 'kms', method: 'GET', path: '/x' })).body).toEqual(JSON.parse(text));
+    await t.close();
+  });
+
+  it('refuses a nonsensical retry policy or body limit', () => {
     expect(() => transport({ attempts: 0 })).toThrow(/retry.attempts/);
+    const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
+    expect(() => new Transport({ endpoints, projectId: 'p', authenticator: passThrough, maxResponseBytes: 0 })).toThrow(/maxResponseBytes/);
   });
 });

@@ -77,6 +77,14 @@ describe('createLogger', () => {
     expect((withStack.parsed()[0]?.error as { stack: string }).stack).toContain('TypeError: bad input');
   });
 
+  it('leaves no control character or bidi mark raw in a line: JSON escapes C0, the logger the rest', () => {
+    const { log, lines, parsed } = capture();
+    const alias = 'app/\u001b[31mred\u007f\u009b2J\u202etxt.exe\u2028';
+    log.warn(`alias ${alias}`, { alias });
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029]/);
+    expect(parsed()[0]).toMatchObject({ message: `alias ${alias}`, alias });
+  });
+
   it('survives cycles, bigint, dates, buffers, and a throwing sink', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
