@@ -258,6 +258,9 @@ export function loadPolicy(source: PolicySource = { env: process.env }): Policy 
 /** `WARDEN_*` variables read by the tools rather than the functions (`npm start`, the build's code cache). */
 export const TOOL_VARIABLES = ['WARDEN_CLOUD_PORT', 'WARDEN_CODE_CACHE'] as const;
 
+/** `npm start`'s per-function webhook secrets: `WARDEN_WEBHOOK_SECRET_TAG_NEW_KEYS`, … */
+const PER_FUNCTION_SECRET = /^WARDEN_WEBHOOK_SECRET_[A-Z0-9_]+$/;
+
 export interface UnknownVariable {
   readonly name: string;
   /** The known variable it is most likely a misspelling of, when one is close. */
@@ -272,7 +275,7 @@ export function unknownWardenVariables(names: Iterable<string>): UnknownVariable
   const known: readonly string[] = [...POLICY_VARIABLES, ...TOOL_VARIABLES];
   const unknown: UnknownVariable[] = [];
   for (const name of names) {
-    if (!name.startsWith('WARDEN_') || known.includes(name)) continue;
+    if (!name.startsWith('WARDEN_') || known.includes(name) || PER_FUNCTION_SECRET.test(name)) continue;
     unknown.push({ name, closest: closestName(name, known) });
   }
   return unknown;

@@ -249,7 +249,7 @@ describe('unknown WARDEN_* variables', () => {
   });
 
   it('offers no suggestion when nothing is close, and passes known and foreign names', () => {
-    expect(unknownWardenVariables(['WARDEN_SOMETHING_ELSE_ENTIRELY', 'PATH', 'HUAWEICLOUD_REGION', ...POLICY_VARIABLES, 'WARDEN_CLOUD_PORT'])).toEqual([
+    expect(unknownWardenVariables(['WARDEN_SOMETHING_ELSE_ENTIRELY', 'PATH', 'HUAWEICLOUD_REGION', ...POLICY_VARIABLES, 'WARDEN_CLOUD_PORT', 'WARDEN_WEBHOOK_SECRET_TAG_NEW_KEYS'])).toEqual([
       { name: 'WARDEN_SOMETHING_ELSE_ENTIRELY', closest: undefined },
     ]);
     expect(describeUnknownVariable({ name: 'WARDEN_X', closest: undefined })).toBe('WARDEN_X is not a setting hwc-warden knows; it has no effect');
