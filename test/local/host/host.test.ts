@@ -478,6 +478,6 @@ describe('browsers: DNS rebinding and cross-site requests', () => {
     expect(host.recent()).toEqual([]);
     // The page's own requests (same origin) and plain webhooks (no Origin) still go through.
     expect((await raw(`${host.url}/__warden/status`, 'GET', { host: hostHeader, origin: `http://127.0.0.1:${host.port}` })).status).toBe(200);
-    expect((await raw(`${host.url}/warden/tag-new-keys?dryRun=true`, 'POST', { host: hostHeader })).status).toBe(200);
+    expect((await raw(`${host.url}/warden/tag-new-keys`, 'POST', { host: hostHeader, 'content-type': 'application/json' }, '{"dryRun":true}')).status).toBe(200);
   });
 });
