@@ -9,7 +9,7 @@ import type { DeployAction, DeployPlan } from '../../deploy/plan.ts';
 import { EMPTY, GROUP, PROJECT, REGION, deployed, desired, edit, readBack, repositoryYaml, service } from './support.ts';
 
 const summary = (plan: DeployPlan) => plan.actions.map((action) => `${action.kind} ${action.target}`);
-const only = <K extends DeployAction['kind']>(plan: DeployPlan, kind: K) => plan.actions.filter((a): a is Extract<DeployAction, { kind: K }> => a.kind === kind);
+const only = <K extends DeployAction['kind']>(plan: DeployPlan, kind: K) => plan.actions.filter((a): a is DeployAction & { kind: K } => a.kind === kind);
 
 /** A function someone else made in the same package, possibly with a name of ours. */
 function foreign(name: string, marker?: Parameters<typeof formatMarker>[0]): { fn: ObservedFunction; triggers: ObservedTrigger[] } {
