@@ -1,3 +1,5 @@
+import type { AuthProject as SharedAuthProject } from '../shared/hwc/iam.ts';
+
 /**
  * Where a deploy goes: which regions, and each region's project.
  *
@@ -44,12 +46,8 @@ export function projectSources(regions: readonly string[], env: Readonly<Record<
   return { known: {}, lookUp: regions };
 }
 
-/** One project as KeystoneListAuthProjects lists it (the fields deploy reads). */
-export interface AuthProject {
-  readonly id: string;
-  readonly name: string;
-  readonly enabled: boolean;
-}
+/** One project as KeystoneListAuthProjects lists it (the fields deploy reads; `shared/hwc` IamApi.listAuthProjects). */
+export type AuthProject = Pick<SharedAuthProject, 'id' | 'name' | 'enabled'>;
 
 /**
  * Each region's project id from IAM's list: the one enabled project named exactly after the region (sub-projects

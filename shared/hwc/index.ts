@@ -209,4 +209,4 @@ export type {
 export { SmnApi } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
-export type { CreateTokenByPasswordRequest } from './iam.ts';
+export type { AuthProject, CreateTokenByPasswordRequest, ListAuthProjectsResponse } from './iam.ts';
