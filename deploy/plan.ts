@@ -371,3 +371,27 @@ export function describePlan(plan: DeployPlan): string {
   for (const note of plan.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');
 }
+
+/** A FunctionGraph call that failed, as the client reports it (HwcError's fields). */
+export interface CallFailure {
+  readonly operation: string;
+  readonly status: number;
+  readonly errorCode: string;
+  readonly errorMsg: string;
+}
+
+/**
+ * The report of an apply that made the plan's calls in order and stopped at the first failure (the calls after
+ * it may depend on it: a trigger on a function whose creation failed). Applied up to `done`, the failing call
+ * failed with the call and the cloud's error code, the rest deferred to the next run, which plans them again.
+ */
+export function appliedActions(plan: DeployPlan, done: number, failure?: CallFailure): ReportAction[] {
+  return plan.actions.map((action, index): ReportAction => {
+    if (index < done) return { kind: action.kind, target: action.target, status: 'applied', reason: action.reason };
+    if (failure && index === done) {
+      return { kind: action.kind, target: action.target, status: 'failed', reason: `${failure.operation} answered ${failure.status} ${failure.errorCode}: ${failure.errorMsg}` };
+    }
+    const stoppedAt = plan.actions[done];
+    return { kind: action.kind, target: action.target, status: 'deferred', reason: `not reached: the deploy stopped at ${stoppedAt ? `${stoppedAt.kind} ${stoppedAt.target}` : 'an earlier call'}; run it again` };
+  });
+}

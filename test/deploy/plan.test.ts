@@ -4,7 +4,8 @@ import { createFunctionBody, updateFunctionConfigBody } from '../../deploy/desir
 import type { DesiredState } from '../../deploy/desired.ts';
 import { formatMarker } from '../../deploy/naming.ts';
 import type { ObservedFunction, ObservedRegion, ObservedTrigger } from '../../deploy/observed.ts';
-import { describePlan, planActions, planDeploy, planRemove } from '../../deploy/plan.ts';
+import { appliedActions, describePlan, planActions, planDeploy, planRemove } from '../../deploy/plan.ts';
+import { deployedFunctions, describeDeployed } from '../../deploy/info.ts';
 import type { DeployAction, DeployPlan } from '../../deploy/plan.ts';
 import { EMPTY, GROUP, PROJECT, REGION, deployed, desired, edit, readBack, repositoryYaml, service } from './support.ts';
 
@@ -295,4 +296,48 @@ describe('planRemove', () => {
 it('a readBack helper round-trips (guards the fixtures themselves)', () => {
   const fn = desired().functions[0]!;
   expect(readBack(fn).fn.func_urn).toBe(`urn:fss:${REGION}:${PROJECT}:function:hwc-warden:hwc-warden-dev-tag-new-keys`);
+});
+
+describe('appliedActions: a deploy that stops halfway', () => {
+  it('reports what was applied, the failing call with the cloud’s error code, and what was not reached', () => {
+    const plan = planDeploy(EMPTY, desired());
+    const report = appliedActions(plan, 2, { operation: 'functiongraph.createFunctionTrigger', status: 400, errorCode: 'FSS.1052', errorMsg: 'apig group not found' });
+    expect(report.slice(0, 4).map((a) => a.status)).toEqual(['applied', 'applied', 'failed', 'deferred']);
+    expect(report[2]?.reason).toBe('functiongraph.createFunctionTrigger answered 400 FSS.1052: apig group not found');
+    expect(report[3]?.reason).toBe('not reached: the deploy stopped at create-trigger hwc-warden-dev-tag-new-keys APIG warden_tag_new_keys; run it again');
+    expect(report.filter((a) => a.status === 'deferred')).toHaveLength(plan.actions.length - 3);
+    expect(appliedActions(plan, plan.actions.length).every((a) => a.status === 'applied')).toBe(true);
+  });
+
+  it('the next run plans only what was not done', () => {
+    const state = desired();
+    const region = deployed(state);
+    // The first function and its triggers went through; nothing else did.
+    const first = state.functions[0]!.func_name;
+    const partial: ObservedRegion = { functions: region.functions.filter((fn) => fn.func_name === first), triggers: new Map([...region.triggers].filter(([name]) => name === first)) };
+    expect(summary(planDeploy(partial, state)).filter((line) => line.includes(first))).toEqual([]);
+    expect(only(planDeploy(partial, state), 'create-function')).toHaveLength(3);
+  });
+});
+
+describe('deployedFunctions (warden info)', () => {
+  it('lists this service and stage’s functions with their triggers and code against the local build', () => {
+    const state = desired();
+    const region = deployed(state, [foreign('hwc-warden-dev-reports')]);
+    const local = Object.fromEntries(state.functions.map((fn) => [fn.key, fn.key === 'check-restorable' ? 'e'.repeat(128) : fn.code.digest]));
+    delete local['prune-orphan-events'];
+    const rows = deployedFunctions(region, { service: 'hwc-warden', stage: 'dev' }, local);
+    expect(rows.map((r) => [r.function, r.code])).toEqual([
+      ['tag-new-keys', 'same'],
+      ['guard-key-deletion', 'same'],
+      ['prune-orphan-events', 'no local build'],
+      ['check-restorable', 'differs'],
+    ]);
+    expect(rows[0]?.triggers).toEqual(['CTS warden-kms-create-key (ACTIVE)', 'APIG warden_tag_new_keys (ACTIVE)', 'TIMER warden-tag-sweep (ACTIVE)']);
+    const text = describeDeployed(REGION, rows);
+    expect(text).toContain('hwc-warden-dev-check-restorable  code ');
+    expect(text).toContain('(differs from the local build)  last modified 2026-01-02T03:04:05+08:00');
+    expect(text).not.toContain('reports');
+    expect(describeDeployed(REGION, [])).toBe('cn-north-4: nothing deployed');
+  });
 });
