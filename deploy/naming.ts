@@ -26,6 +26,14 @@ export interface DeployMarker {
 }
 
 export const DEFAULT_STAGE = 'dev';
+const STAGE = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/** `--stage`, else serverless.yml's `provider.stage`, else `dev` (as the serverless framework does). */
+export function chooseStage(cli: string | undefined, providerStage: string | undefined): string {
+  const stage = cli ?? providerStage ?? DEFAULT_STAGE;
+  if (!STAGE.test(stage)) throw new Error(`--stage ${JSON.stringify(stage)}: expected letters and digits, starting with a letter (it becomes part of every function's name)`);
+  return stage;
+}
 
 export function functionNameOf(service: string, stage: string, fn: string): string {
   return `${service}-${stage}-${fn}`;

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatMarker, functionNameOf, latestUrn, ownedFunctionKey, parseMarker, parseUserData, predictedUrn, unversionedUrn } from '../../deploy/naming.ts';
+import { chooseStage, formatMarker, functionNameOf, latestUrn, ownedFunctionKey, parseMarker, parseUserData, predictedUrn, unversionedUrn } from '../../deploy/naming.ts';
 import { nameProblem } from '../../deploy/functiongraph-rules.ts';
 
 const owner = { service: 'hwc-warden', stage: 'dev' };
 const marked = (marker: Parameters<typeof formatMarker>[0], extra: Record<string, string> = {}) => JSON.stringify({ ...extra, WARDEN_DEPLOY: formatMarker(marker) });
 
 describe('names', () => {
+  it('the stage: --stage, else provider.stage, else dev; one word, since it goes into every name', () => {
+    expect(chooseStage('prod', 'staging')).toBe('prod');
+    expect(chooseStage(undefined, 'staging')).toBe('staging');
+    expect(chooseStage(undefined, undefined)).toBe('dev');
+    expect(() => chooseStage('pr-1', undefined)).toThrow('--stage "pr-1": expected letters and digits, starting with a letter');
+  });
+
   it('<service>-<stage>-<function>, checked against FunctionGraph’s rule', () => {
     expect(functionNameOf('hwc-warden', 'dev', 'tag-new-keys')).toBe('hwc-warden-dev-tag-new-keys');
     expect(nameProblem('hwc-warden-dev-tag-new-keys')).toBeUndefined();
