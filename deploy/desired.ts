@@ -1,4 +1,4 @@
-import { BUNDLE_RUNTIMES, nameProblem } from './functiongraph-rules.ts';
+import { APIG_NAME, APIG_PATH, BUNDLE_RUNTIMES, DESCRIPTION_MAX, TRIGGER_NAME, nameProblem } from './functiongraph-rules.ts';
 import type { TriggerType } from './functiongraph-rules.ts';
 import { MARKER_KEY, formatMarker, functionNameOf, packageOf } from './naming.ts';
 import type { SecretValue } from './secret.ts';
@@ -157,6 +157,7 @@ function desiredFunction(service: ServiceDefinition, key: string, fn: FunctionDe
   }
 
   const code = codeOf(key, fn.handler, options.artifacts[key]?.zip, problems);
+  if ((fn.description ?? '').length > DESCRIPTION_MAX) problems.push(`${at}.description: ${fn.description?.length} characters; FunctionGraph allows ${DESCRIPTION_MAX}`);
 
   for (const name of RESERVED_KEYS) {
     for (const field of ['userData', 'encryptedUserData'] as const) {
@@ -232,6 +233,13 @@ function triggersOf(key: string, events: readonly TriggerDefinition[], problems:
       problems.push(`functions.${key}.events[${index}].eventData.groupId: required: an APIG trigger needs its API group (e.g. groupId: \${param:apigGroupId}, deployed with --param apigGroupId=<group id>)`);
     }
     const body = triggerBody(key, trigger, n);
+    const where = `functions.${key}.events[${index}].eventData`;
+    if (body.trigger_type_code === 'APIG') {
+      if (!APIG_NAME.test(body.event_data.name)) problems.push(`${where}.name: ${body.event_data.name}: an API name is 3–255 of letters, digits, _ and -, starting with a letter`);
+      if (!APIG_PATH.test(body.event_data.path)) problems.push(`${where}.path: ${body.event_data.path}: a path takes A-Z a-z 0-9 _ - . / { } + ~ after its leading /`);
+    } else if (!TRIGGER_NAME.test(body.event_data.name)) {
+      problems.push(`${where}.name: ${body.event_data.name}: a trigger name is 1–64 of letters, digits, _ and -, starting with a letter`);
+    }
     return { label: `${body.trigger_type_code} ${body.event_data.name}`, body };
   });
   const seen = new Set<string>();

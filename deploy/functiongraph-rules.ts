@@ -79,3 +79,13 @@ export function nameProblem(name: string): string | undefined {
   if (!NAME_RULE.pattern.test(name)) return `${name}: FunctionGraph names take letters, digits, "-" and "_", start with a letter and end with a letter or a digit`;
   return undefined;
 }
+
+/**
+ * Trigger names and APIG paths as FunctionGraph and APIG take them (their published rules; the FunctionGraph
+ * client checks the same), and the description's 512 characters: checked with the rest of serverless.yml, so
+ * that a deploy is not refused by the client halfway through.
+ */
+export const TRIGGER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const APIG_NAME = /^[A-Za-z][A-Za-z0-9_-]{2,254}$/;
+export const APIG_PATH = /^\/[A-Za-z0-9_\-./{}+~]{0,1023}$/;
+export const DESCRIPTION_MAX = 512;

@@ -166,6 +166,21 @@ describe('a serverless.yml that cannot be deployed is refused before any call, n
     expect(refusals(text)).toEqual(["functions.check-restorable: user data (with deploy's 3 keys): 21 entries; FunctionGraph allows 20"]);
   });
 
+  it('trigger names and APIG paths FunctionGraph would refuse, and a description over 512 characters', () => {
+    const text = edit(
+      edit(edit(repositoryYaml, 'name: warden-tag-sweep', 'name: tag sweep'), 'name: warden_guard_key_deletion', 'name: _guard'),
+      'path: /warden/check-restorable',
+      'path: /warden/check restorable',
+    );
+    expect(refusals(text)).toEqual([
+      'functions.tag-new-keys.events[2].eventData.name: tag sweep: a trigger name is 1–64 of letters, digits, _ and -, starting with a letter',
+      'functions.guard-key-deletion.events[1].eventData.name: _guard: an API name is 3–255 of letters, digits, _ and -, starting with a letter',
+      'functions.check-restorable.events[1].eventData.path: /warden/check restorable: a path takes A-Z a-z 0-9 _ - . / { } + ~ after its leading /',
+    ]);
+    const long = edit(repositoryYaml, 'description: Checks that each server', `description: ${'x'.repeat(500)} Checks that each server`);
+    expect(refusals(long)).toEqual(['functions.check-restorable.description: 556 characters; FunctionGraph allows 512']);
+  });
+
   it('two APIG triggers on one route', () => {
     const text = edit(repositoryYaml, 'path: /warden/check-restorable', 'path: /warden/tag-new-keys');
     expect(refusals(text)).toEqual(['functions.check-restorable: APIG POST /warden/tag-new-keys is also the route of functions.tag-new-keys (APIG warden_tag_new_keys)']);
