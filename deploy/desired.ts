@@ -288,18 +288,17 @@ function triggerBody(key: string, trigger: TriggerDefinition, n: number): Trigge
   }
 }
 
-/** Two APIG triggers on one group, environment, method and path would be one API. */
+/** Two APIG triggers on one group and path with the same method (or either ANY) would be one API: APIG refuses the second. */
 function routeClashes(functions: readonly DesiredFunction[]): string[] {
   const problems: string[] = [];
-  const routes = new Map<string, string>();
+  const routes: Array<{ group: string; path: string; method: string; owner: string }> = [];
   for (const fn of functions) {
     for (const trigger of fn.triggers) {
       if (trigger.body.trigger_type_code !== 'APIG') continue;
       const e = trigger.body.event_data;
-      const route = `${e.group_id} ${e.env_id} ${e.req_method} ${e.path}`;
-      const first = routes.get(route);
-      if (first) problems.push(`functions.${fn.key}: APIG ${e.req_method} ${e.path} is also the route of ${first}`);
-      else routes.set(route, `functions.${fn.key} (${trigger.label})`);
+      const first = routes.find((r) => r.group === e.group_id && r.path === e.path && (r.method === e.req_method || r.method === 'ANY' || e.req_method === 'ANY'));
+      if (first) problems.push(`functions.${fn.key}: APIG ${e.req_method} ${e.path} is also the route of ${first.owner}`);
+      else routes.push({ group: e.group_id, path: e.path, method: e.req_method, owner: `functions.${fn.key} (${trigger.label}, ${e.req_method})` });
     }
   }
   return problems;

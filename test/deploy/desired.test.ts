@@ -183,7 +183,13 @@ describe('a serverless.yml that cannot be deployed is refused before any call, n
 
   it('two APIG triggers on one route', () => {
     const text = edit(repositoryYaml, 'path: /warden/check-restorable', 'path: /warden/tag-new-keys');
-    expect(refusals(text)).toEqual(['functions.check-restorable: APIG POST /warden/tag-new-keys is also the route of functions.tag-new-keys (APIG warden_tag_new_keys)']);
+    expect(refusals(text)).toEqual(['functions.check-restorable: APIG POST /warden/tag-new-keys is also the route of functions.tag-new-keys (APIG warden_tag_new_keys, POST)']);
+    // ANY takes every method of its path; another method on the same path is another API.
+    const sharedPath = edit(repositoryYaml, 'path: /warden/check-restorable', 'path: /warden/tag-new-keys');
+    const tagRoute = '          reqMethod: POST\n          matchMode: NORMAL\n          auth: None # requests are authenticated by X-Warden-Signature\n          path: /warden/tag-new-keys';
+    const withMethod = (method: string) => edit(sharedPath, tagRoute, tagRoute.replace('reqMethod: POST', `reqMethod: ${method}`));
+    expect(refusals(withMethod('ANY'))).toEqual(['functions.check-restorable: APIG POST /warden/tag-new-keys is also the route of functions.tag-new-keys (APIG warden_tag_new_keys, ANY)']);
+    expect(() => desired(service(withMethod('GET')))).not.toThrow();
   });
 
   it('an unknown --function, and a function with no zip', () => {
