@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { loadServerless, sourceOf } from './serverless.ts';
-import { zip } from './zip.ts';
+import { codeDigest, zip } from './zip.ts';
 
 /**
  * `npm run build`: per function, in dist/<function>/:
@@ -15,7 +15,14 @@ import { zip } from './zip.ts';
  * - package.json: `{ "type": "commonjs" }`, so that index.js is CommonJS wherever it lies;
  * - with `codeCache` (`warden build --code-cache`) also bundle.cache: V8's code cache of bundle.js, made by
  *   running it once under this Node (writeCodeCache), which index.js then hands to V8.
- * and dist/<function>.zip holding them. See BENCHMARKS.md (cold start) for what each part saves.
+ * and dist/<function>.zip holding them at its root (so FunctionGraph's handler is `index.handler`). See
+ * BENCHMARKS.md (cold start) for what each part saves.
+ *
+ * Without the code cache the output is byte-for-byte reproducible: the same sources, lockfile, tsconfig.json and
+ * Node.js major version give the same bundle.js and the same zip (deploy/zip.ts), wherever the tree lies, so
+ * `warden deploy` can compare the zip's SHA-512 with the `digest` FunctionGraph reports and upload only what
+ * changed. V8's code cache is not reproducible (it differs from one run to the next): a zip with it always
+ * looks changed, which is one more reason it stays off for deployment.
  *
  * The code cache is off by default: V8 takes it only under the very Node version that made it and with no V8
  * flags (a runtime's `--max-old-space-size` is enough to refuse it), so built anywhere but on the runtime's
@@ -136,6 +143,8 @@ export const FUNCTION_FILES = ['index.js', 'bundle.js', 'bundle.cache', 'package
 export interface FunctionBuildOptions {
   /** Also write each bundle's V8 code cache (see above). Default false. */
   readonly codeCache?: boolean;
+  /** Build only these functions (default: every function serverless.yml declares). */
+  readonly functions?: readonly string[];
 }
 
 export interface BuiltFunction {
@@ -147,6 +156,8 @@ export interface BuiltFunction {
   /** dist/<function>/bundle.cache: its V8 code cache, when built with one. */
   readonly cache: string | undefined;
   readonly zip: string;
+  /** SHA-512 (hex) of the zip: what FunctionGraph reports as the function's `digest` once it is uploaded. */
+  readonly digest: string;
   /** Size of the esbuild bundle (the 400 KB budget). */
   readonly bytes: number;
   readonly cacheBytes: number;
@@ -155,9 +166,13 @@ export interface BuiltFunction {
 
 export async function buildFunctions(root: string, outDir = join(root, 'dist'), options: FunctionBuildOptions = {}): Promise<BuiltFunction[]> {
   const service = loadServerless(join(root, 'serverless.yml'));
+  const names = options.functions ?? Object.keys(service.functions);
+  for (const name of names) {
+    if (!Object.hasOwn(service.functions, name)) throw new Error(`no function ${name} in serverless.yml (it declares ${Object.keys(service.functions).join(', ')})`);
+  }
   rmSync(outDir, { recursive: true, force: true });
   const built: BuiltFunction[] = [];
-  for (const name of Object.keys(service.functions)) {
+  for (const name of names) {
     const dir = join(outDir, name);
     mkdirSync(dir, { recursive: true });
     const code = join(dir, 'bundle.js');
@@ -172,7 +187,7 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist'), 
     const archive = zip(files);
     const zipPath = join(outDir, `${name}.zip`);
     writeFileSync(zipPath, archive);
-    built.push({ name, bundle: entry, code, cache, zip: zipPath, bytes: statSync(code).size, cacheBytes: cache === undefined ? 0 : statSync(cache).size, zipBytes: archive.length });
+    built.push({ name, bundle: entry, code, cache, zip: zipPath, digest: codeDigest(archive), bytes: statSync(code).size, cacheBytes: cache === undefined ? 0 : statSync(cache).size, zipBytes: archive.length });
   }
   return built;
 }

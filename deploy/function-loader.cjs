@@ -1,5 +1,5 @@
 'use strict';
-// Deployed as dist/<function>/index.js (FunctionGraph's handler `dist/<function>/index.handler`). Runs the
+// Deployed as dist/<function>/index.js, at the root of the function's zip (FunctionGraph's handler `index.handler`). Runs the
 // function's esbuild bundle, bundle.js next to this file: with Node's own CommonJS loader, or, when the build
 // made a V8 code cache of it (`warden build --code-cache`: bundle.cache), through `vm.Script` with that cache:
 // V8 then neither parses nor compiles what it already did at build time: ≈ 15–20 ms less cold start

@@ -107,6 +107,21 @@ export class Identities {
     return { token, issuedAt: now, expiresAt };
   }
 
+  /**
+   * The projects of an account, as IAM's KeystoneListAuthProjects lists them: each user's and agency's project,
+   * named after the cloud's region unless the fixture names it (`projectName`), as a region's own project is.
+   */
+  projectsOf(domainId: string): Array<{ readonly id: string; readonly name: string }> {
+    const projects = new Map<string, string>();
+    for (const user of this.users.values()) {
+      if (user.domainId === domainId && !projects.has(user.projectId)) projects.set(user.projectId, user.projectName ?? this.region);
+    }
+    for (const { caller } of this.byAk.values()) {
+      if (caller.domainId === domainId && caller.projectId !== undefined && !projects.has(caller.projectId)) projects.set(caller.projectId, this.region);
+    }
+    return [...projects].map(([id, name]) => ({ id, name }));
+  }
+
   /** Establishes the caller or throws a 401 `ApiError` (never naming the credential). */
   authenticate(request: RawRequest, now: Date): Caller {
     const authorization = header(request.headers, 'authorization');

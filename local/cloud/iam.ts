@@ -2,7 +2,10 @@ import type { ApiContext, ApiResult, Route } from './api.ts';
 import { isRecord } from './api.ts';
 import { ApiError } from './errors.ts';
 
-/** IAM: a token for a user's password (`POST /v3/auth/tokens`), then accepted by every service as `X-Auth-Token`. */
+/**
+ * IAM: a token for a user's password (`POST /v3/auth/tokens`), then accepted by every service as `X-Auth-Token`;
+ * the projects the caller can reach (`GET /v3/auth/projects`), one per region the fixture's identities use.
+ */
 
 const badRequest = () => new ApiError(400, '400', 'The request body is invalid');
 const wrongPassword = () => new ApiError(401, '401', 'The username or password is wrong.');
@@ -68,7 +71,34 @@ function createToken(ctx: ApiContext): ApiResult {
   return { status: 201, body: { token }, headers: { 'X-Subject-Token': issued.token } };
 }
 
+/** KeystoneListAuthProjects: the caller's account's projects, in the document's shape (no paging). */
+function listAuthProjects(ctx: ApiContext): ApiResult {
+  const caller = ctx.caller as NonNullable<ApiContext['caller']>;
+  const projects = ctx.identities.projectsOf(caller.domainId).map(({ id, name }) => ({
+    description: '',
+    domain_id: caller.domainId,
+    enabled: true,
+    id,
+    is_domain: false,
+    links: { self: `${IAM_LINK}/v3/projects/${id}` },
+    name,
+    parent_id: caller.domainId,
+  }));
+  return { status: 200, body: { links: { self: `${IAM_LINK}/v3/auth/projects` }, projects } };
+}
+
+/** Links in IAM's answers point at the global endpoint, as the document's example does. */
+const IAM_LINK = 'https://iam.myhuaweicloud.com';
+
 export const iamRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/v3/auth/projects',
+    operation: 'iam.listAuthProjects',
+    operationId: 'KeystoneListAuthProjects',
+    style: 'iam',
+    handler: listAuthProjects,
+  },
   {
     method: 'POST',
     path: '/v3/auth/tokens',

@@ -1,10 +1,13 @@
 import * as z from '../zod.ts';
 import type { IssuedToken } from './credentials.ts';
 import { HwcError, LocalErrorCode } from './errors.ts';
-import { parseRequest, parseResponse } from './schema.ts';
+import { boolish, callAndParse, optional, parseRequest, parseResponse, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
 
-/** IAM (Identity and Access Management): a project-scoped token for an IAM user's password. API v3. */
+/**
+ * IAM (Identity and Access Management), API v3: a project-scoped token for an IAM user's password, and the
+ * projects the caller can reach (one per region, named after it: how `warden deploy` finds each region's project).
+ */
 
 export const CreateTokenByPasswordRequestSchema = z.object({
   userName: z.string().check(z.minLength(1, 'userName must not be empty')),
@@ -19,6 +22,22 @@ const TokenBodySchema = z.object({
     expires_at: z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected a timestamp')),
   }),
 });
+
+/** One entry of KeystoneListAuthProjects' `projects` (`AuthProjectResult`); `enabled` is required: unknown is not "yes". */
+const AuthProjectSchema = z.object({
+  id: present,
+  /** The region's name for a region's own project (`cn-north-4`); `<region>_<name>` for a sub-project. */
+  name: present,
+  enabled: boolish,
+  domain_id: optional(stringish),
+  parent_id: optional(stringish),
+  is_domain: optional(boolish),
+  description: optional(z.string()),
+});
+export type AuthProject = z.output<typeof AuthProjectSchema>;
+
+export const ListAuthProjectsResponseSchema = z.object({ projects: z.array(AuthProjectSchema) });
+export type ListAuthProjectsResponse = z.output<typeof ListAuthProjectsResponseSchema>;
 
 export class IamApi {
   constructor(private readonly ctx: ApiContext) {}
@@ -58,5 +77,17 @@ export class IamApi {
       });
     }
     return { token, expiresAt: new Date(body.token.expires_at) };
+  }
+
+  /**
+   * `GET /v3/auth/projects` (KeystoneListAuthProjects): every project the caller may use, in one answer (the
+   * API has no paging). Not project-scoped: sent without `X-Project-Id`.
+   */
+  async listAuthProjects(options: CallOptions = {}): Promise<ListAuthProjectsResponse> {
+    return callAndParse(
+      this.ctx,
+      { operation: 'iam.listAuthProjects', service: 'iam', method: 'GET', path: '/v3/auth/projects', projectScoped: false, signal: options.signal },
+      ListAuthProjectsResponseSchema,
+    );
   }
 }

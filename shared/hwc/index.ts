@@ -216,4 +216,4 @@ export type {
 export { SmnApi, SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
-export type { CreateTokenByPasswordRequest } from './iam.ts';
+export type { AuthProject, CreateTokenByPasswordRequest, ListAuthProjectsResponse } from './iam.ts';

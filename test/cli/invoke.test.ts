@@ -44,7 +44,7 @@ describe('warden invoke', () => {
   it('refuses to target the real cloud without credentials, naming what is missing', async () => {
     await expect(
       invoke({ root, functionName: 'tag-new-keys', event: sample('tag-new-keys', 'timer'), env: {} }),
-    ).rejects.toThrow(/HUAWEICLOUD_SDK_PROJECT_ID is not set: .* or use --local/); // the region comes from serverless.yml
+    ).rejects.toThrow(/HUAWEICLOUD_REGION and HUAWEICLOUD_SDK_PROJECT_ID are not set: .* or use --local/); // serverless.yml names no region for the functions: deploy sets it
     await expect(
       invoke({
         root,
