@@ -210,3 +210,45 @@ export { SmnApi } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';
+export { FunctionGraphApi, FUNCTIONS_PAGE_SIZE, unversionedUrn, urnVersion } from './functiongraph.ts';
+export {
+  APIG_AUTH,
+  APIG_MATCH_MODES,
+  APIG_METHODS,
+  APIG_PROTOCOLS,
+  CODE_TYPES,
+  CREATABLE_TRIGGER_TYPES,
+  FUNCTION_NAME,
+  FUNCTION_URN,
+  MAX_CODE_BYTES,
+  MEMORY_SIZES,
+  RUNTIMES,
+  SCHEDULE_TYPES,
+  TRIGGER_STATUSES,
+  TRIGGER_TYPES,
+} from './functiongraph-model.ts';
+export type {
+  ApigEventData,
+  AsyncInvokeFunctionRequest,
+  AsyncInvokeFunctionResponse,
+  CodeType,
+  CreateFunctionRequest,
+  CreateFunctionTriggerRequest,
+  CtsEventData,
+  FunctionCode,
+  FunctionConfig,
+  FunctionUrnRequest,
+  InvokeFunctionRequest,
+  InvokeFunctionResponse,
+  ListFunctionsRequest,
+  ListFunctionsResponse,
+  Runtime,
+  TimerEventData,
+  Trigger,
+  TriggerRequest,
+  TriggerStatus,
+  TriggerType,
+  UpdateFunctionCodeRequest,
+  UpdateFunctionConfigRequest,
+  UpdateTriggerRequest,
+} from './functiongraph-model.ts';
