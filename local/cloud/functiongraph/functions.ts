@@ -35,7 +35,7 @@ export function listFunctions(ctx: ApiContext): ApiResult {
   return {
     status: 200,
     body: {
-      functions: page.map((fn) => functionView(fn, ctx.state.variants, ctx.state.region)),
+      functions: page.map((fn) => functionView(fn, ctx.state.variants, ctx.state.region, 'list')),
       next_marker: Math.min(start, matching.length) + page.length,
       count: matching.length,
     },
@@ -44,7 +44,7 @@ export function listFunctions(ctx: ApiContext): ApiResult {
 
 export function showFunctionConfig(ctx: ApiContext): ApiResult {
   const { fn } = namedFunction(ctx);
-  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region, 'latest') };
+  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region, 'show') };
 }
 
 export function showFunctionCode(ctx: ApiContext): ApiResult {
@@ -89,7 +89,7 @@ export function createFunction(ctx: ApiContext): ApiResult {
     triggers: new Map(),
   };
   ctx.project.functions.set(urn, fn);
-  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region, 'latest'), ...traced(fn) };
+  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region, 'create'), ...traced(fn) };
 }
 
 export function updateFunctionCode(invoker: FunctionInvoker) {
@@ -130,7 +130,7 @@ export function updateFunctionConfig(ctx: ApiContext): ApiResult {
   });
   if (strategy) fn.strategy_config = strategy;
   if (input['enterprise_project_id'] !== undefined) fn.enterprise_project_id = optionalText(input, 'enterprise_project_id') ?? fn.enterprise_project_id;
-  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region), ...traced(fn) };
+  return { status: 200, body: functionView(fn, ctx.state.variants, ctx.state.region, 'update'), ...traced(fn) };
 }
 
 /** Deletes the whole function (and its triggers); its `latest` version alone cannot be deleted. */

@@ -9,12 +9,17 @@ export function cstTime(ms: number): string {
   return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00';
 }
 
-/** A function's configuration. `urnVersion` appends `:latest` where the API's example does. */
-export function functionView(fn: FgsFunction, variants: ApiVariants, region: string, urnVersion?: 'latest'): Record<string, unknown> {
+/**
+ * Which answer a function is shown in: each carries the fields its response model lists (ListFunctions' items
+ * fewer than the rest), plus `func_code: {}` and `last_modified_utc`, which every example of the document shows.
+ */
+export type FunctionAnswer = 'list' | 'show' | 'create' | 'update';
+
+/** A function's configuration, as `answer` shows it; show and create append `:latest` to the URN, as their examples do. */
+export function functionView(fn: FgsFunction, variants: ApiVariants, region: string, answer: FunctionAnswer): Record<string, unknown> {
   const view: Record<string, unknown> = {
-    func_id: fn.func_id,
     resource_id: `${fn.func_id}:${fn.func_name}`,
-    func_urn: urnVersion ? `${fn.func_urn}:${urnVersion}` : fn.func_urn,
+    func_urn: answer === 'show' || answer === 'create' ? `${fn.func_urn}:latest` : fn.func_urn,
     func_name: fn.func_name,
     domain_id: fn.domain_id,
     namespace: fn.project_id,
@@ -43,11 +48,11 @@ export function functionView(fn: FgsFunction, variants: ApiVariants, region: str
     type: fn.type,
     enterprise_project_id: fn.enterprise_project_id,
     long_time: false,
-    ephemeral_storage: 512,
-    depend_version_list: [],
-    dependencies: [],
-    ...structuredClone(fn.settings),
   };
+  if (answer !== 'list') {
+    Object.assign(view, { func_id: fn.func_id, ephemeral_storage: 512, dependencies: [] }, structuredClone(fn.settings));
+    if (answer !== 'update') Object.assign(view, { depend_list: [], depend_version_list: [] });
+  }
   const encrypted = variants.encryptedUserDataReadBack ?? 'blanked';
   if (encrypted === 'blanked' && fn.encrypted_user_data !== '') view['encrypted_user_data'] = blankedValues(fn.encrypted_user_data);
   if (fn.initializer_handler !== undefined) Object.assign(view, { initializer_handler: fn.initializer_handler, initializer_timeout: fn.initializer_timeout });
@@ -82,7 +87,6 @@ export function triggerView(trigger: FunctionTrigger): Record<string, unknown> {
     trigger_type_code: trigger.trigger_type_code,
     trigger_status: trigger.trigger_status,
     event_data: structuredClone(trigger.event_data),
-    ...(trigger.event_type_code === undefined ? {} : { event_type_code: trigger.event_type_code }),
     created_time: cstTime(trigger.created_time),
     last_updated_time: cstTime(trigger.last_updated_time),
   };
