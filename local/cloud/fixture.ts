@@ -302,6 +302,16 @@ const checkpointItemSchema = z.object({
 
 const topicSchema = z.object({ name: str, topic_urn: opt(str), project_id: opt(str) });
 
+/** `user_data`: a JSON object of string variables, as a string (what a runner hands the function). */
+const variables = str.refine((text) => {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string');
+  } catch {
+    return false;
+  }
+}, 'must be a JSON object of string variables');
+
 const functionSchema = z.object({
   func_name: str.regex(/^[A-Za-z](?:[A-Za-z0-9_-]{0,58}[A-Za-z0-9])?$/, 'func_name must be a FunctionGraph function name'),
   package: opt(str.min(1)),
@@ -311,8 +321,8 @@ const functionSchema = z.object({
   memory_size: opt(z.number().int().positive()),
   timeout: opt(z.number().int().positive()),
   description: opt(str),
-  user_data: opt(str),
-  encrypted_user_data: opt(str),
+  user_data: opt(variables),
+  encrypted_user_data: opt(variables),
   xrole: opt(str),
   app_xrole: opt(str),
   code_type: opt(z.enum(['zip', 'inline', 'jar'])),

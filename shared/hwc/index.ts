@@ -210,23 +210,8 @@ export { SmnApi } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';
-export { FunctionGraphApi, FUNCTIONS_PAGE_SIZE, unversionedUrn, urnVersion } from './functiongraph.ts';
-export {
-  APIG_AUTH,
-  APIG_MATCH_MODES,
-  APIG_METHODS,
-  APIG_PROTOCOLS,
-  CODE_TYPES,
-  CREATABLE_TRIGGER_TYPES,
-  FUNCTION_NAME,
-  FUNCTION_URN,
-  MAX_CODE_BYTES,
-  MEMORY_SIZES,
-  RUNTIMES,
-  SCHEDULE_TYPES,
-  TRIGGER_STATUSES,
-  TRIGGER_TYPES,
-} from './functiongraph-model.ts';
+// FunctionGraph is attached where it is used (`cloud.use(FunctionGraphApi)`), imported from './functiongraph.ts'
+// itself: re-exporting its values here would put its schemas into every function bundle. Its types are free.
 export type {
   ApigEventData,
   AsyncInvokeFunctionRequest,

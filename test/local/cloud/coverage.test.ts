@@ -3,13 +3,14 @@ import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, NOT_EMULATED, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
+import { FunctionGraphApi } from '../../../shared/hwc/functiongraph.ts';
 import * as hwcModule from '../../../shared/hwc/index.ts';
 import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
 import { createBody, timerData } from './functiongraph-support.ts';
 
 // Every operation of every shared/hwc API class is served by the embedded cloud. The operations are read from
-// the source (each public method of each exported `…Api` class), so a new one fails here until it has a call
-// below, and that call must reach a route of the cloud: answered by it, never "not emulated".
+// the source (each public method of each `…Api` class, built in or attached with `use`), so a new one fails here
+// until it has a call below, and that call must reach a route of the cloud: answered by it, never "not emulated".
 
 const HWC_DIR = new URL('../../../shared/hwc/', import.meta.url);
 
@@ -36,7 +37,7 @@ type Apis = {
   csbs: hwcModule.CsbsApi;
   smn: hwcModule.SmnApi;
   iam: hwcModule.IamApi;
-  fg: hwcModule.FunctionGraphApi;
+  fg: FunctionGraphApi;
 };
 
 let cloud: LocalCloud;
@@ -120,7 +121,7 @@ beforeAll(async () => {
   cloud = await startCloud({ port: 0 });
   const { ak, sk, region, projectId } = cloud.identity;
   client = new HuaweiCloud({ region, projectId, credentials: { type: 'aksk', ak, sk }, endpoints: Object.fromEntries(hwcModule.SERVICES.map((s) => [s, cloud.url])), retry: { attempts: 1 } });
-  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(hwcModule.FunctionGraphApi) };
+  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi) };
 });
 beforeEach(() =>
   cloud.reset({ ...defaultFixture(), functions: [{ func_name: 'covered', triggers: [{ trigger_id: 'covered-timer', trigger_type_code: 'TIMER', event_data: timerData('covered-sweep') }] }] }),
@@ -133,9 +134,9 @@ afterAll(async () => {
 const operations = apiOperations();
 
 describe('every shared/hwc operation has a route in the embedded cloud', () => {
-  it('finds the API classes the module exports, and a call for each of their operations', () => {
-    const exported = Object.keys(hwcModule).filter((name) => name.endsWith('Api'));
-    expect([...operations.keys()].sort()).toEqual(exported.sort());
+  it('finds the API classes, built in and attached, and a call for each of their operations', () => {
+    const builtIn = Object.keys(hwcModule).filter((name) => name.endsWith('Api'));
+    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi'].sort());
     const all = [...operations].flatMap(([api, methods]) => methods.map((method) => `${api}.${method}`));
     expect(all.filter((operation) => !(operation in CALLS)), 'operations without a call here').toEqual([]);
     expect(Object.keys(CALLS).filter((operation) => !all.includes(operation)), 'calls for operations that are gone').toEqual([]);

@@ -447,3 +447,13 @@ describe('the gateway in front', () => {
     expect((await send('PATCH', p().functions)).body.error_msg).toContain('PATCH /v2/');
   });
 });
+
+describe('fixtures', () => {
+  it('seed functions with their code and triggers, and refuse user data that is not a JSON object of strings', () => {
+    const seeded = cloud.state.functions.get(p().urn('seeded'))!;
+    expect(seeded).toMatchObject({ runtime: 'Node.js20.15', handler: 'index.handler', memory_size: 256, package: 'default', type: 'v2' });
+    expect(seeded.code.digest).toBe(sha512(handlerZip('exports.handler = async () => "seeded";\n')));
+    expect([...seeded.triggers.keys()]).toEqual(['seeded-timer']);
+    expect(() => cloud.reset({ ...defaultFixture(), functions: [{ func_name: 'bad', user_data: 'A=b' }] })).toThrow(/must be a JSON object of string variables\n  → at functions\[0\]\.user_data/);
+  });
+});
