@@ -166,7 +166,10 @@ async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise
     now: call.now,
     requestId: call.requestId,
   };
-  const result = await route.handler(ctx);
+  // A synchronous handler's answer is taken without awaiting, so nothing runs between the sequence check above
+  // and remembering the answer below (a retry arriving meanwhile must see it).
+  const answered = route.handler(ctx);
+  const result = answered instanceof Promise ? await answered : answered;
   const succeeded = result.status >= 200 && result.status < 300;
   if (sequenceKey !== undefined && succeeded) runtime.state.rememberResponse(sequenceKey, { status: result.status, body: result.body });
   if (route.trace && succeeded && call.caller) {
