@@ -90,6 +90,7 @@ export function invokeFunction(invoker: FunctionInvoker) {
     if (version !== undefined && version !== 'v0' && version !== 'v1') throw rules.badParameter('X-CFF-Request-Version must be v0 or v1');
     const request = invocation(ctx, 'sync', logType === 'tail');
     const outcome = await invoker.invoke(fn, request, 'functiongraph.invokeFunction');
+    // The v1 answer (what the SDKs ask for); v0's bare result text waits for a runner that produces one.
     return { status: 200, body: { request_id: ctx.requestId, result: outcome.result, log: request.logTail ? outcome.log : '', status: outcome.status } };
   };
 }
