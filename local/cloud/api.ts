@@ -1,14 +1,20 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller, Identities } from './auth.ts';
 import type { ErrorStyle } from './errors.ts';
 import type { CloudState, ProjectState } from './state.ts';
 
-/** What every service handler sees and returns. Handlers are synchronous: all state is in memory. */
+/**
+ * What every service handler sees and returns. Handlers change state synchronously (all state is in memory);
+ * one may answer with a promise when it waits on something outside the state (a function runner).
+ */
 
 export interface ApiContext {
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   /** The parsed JSON body; undefined when the body is empty. */
   readonly body: unknown;
+  /** The request's headers, names in lower case. */
+  readonly headers: IncomingHttpHeaders;
   /** Undefined only on routes that need no credentials (IAM sign-in). */
   readonly caller: Caller | undefined;
   /** The project named in the path (the default project on routes without one). */
@@ -28,6 +34,13 @@ export interface ApiResult {
   readonly resource?: { readonly id: string; readonly name: string };
   /** What the CTS trace shows as the request when the body must not appear as sent (secret values). */
   readonly traceRequest?: unknown;
+  /** What the CTS trace shows as the response, when not the body. */
+  readonly traceResponse?: unknown;
+  /**
+   * The traces of this call when not the route's one: one per entry (none for `[]`), each with its resource
+   * and, where it differs from the route's, its trace name (UpdateTrigger is `enableTrigger` or `disableTrigger`).
+   */
+  readonly traces?: ReadonlyArray<{ readonly trace_name?: string; readonly resource: { readonly id: string; readonly name: string } }>;
 }
 
 /** How a successful call is recorded in CTS (`<service_type>:<resource_type>:<trace_name>`). */
@@ -47,7 +60,9 @@ export interface Route {
   /** The API's own operation id, e.g. `ListKeys`. */
   readonly operationId: string;
   readonly style: ErrorStyle;
-  readonly handler: (ctx: ApiContext) => ApiResult;
+  readonly handler: (ctx: ApiContext) => ApiResult | Promise<ApiResult>;
+  /** Largest body taken, in bytes (default 1 MiB); larger ones are refused with 413. */
+  readonly maxBodyBytes?: number;
   /** Default true. */
   readonly authenticated?: boolean;
   /** KMS: a body `sequence` already seen from the same caller replays the first response. */

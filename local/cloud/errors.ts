@@ -1,12 +1,12 @@
 /**
  * Error bodies as each real service shapes them:
  * - `kms`, `csms`: `{"error":{"error_code","error_msg"}}` (KMS, CSMS events)
- * - `csms-secret`, `csbs`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS)
+ * - `csms-secret`, `csbs`, `fgs`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, FunctionGraph's ErrorResp)
  * - `smn`: `{"request_id","code","message"}`
  * - `iam`: `{"error":{"code":401,"message","title"}}`
  * - `gateway`: API Gateway's own `{"error_msg","error_code","request_id"}` (authentication, throttling, unknown API)
  */
-export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'smn' | 'iam' | 'gateway';
+export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'fgs' | 'smn' | 'iam' | 'gateway';
 
 /** Thrown by handlers; the server renders it in the route's style (or the one given here). */
 export class ApiError extends Error {
@@ -43,6 +43,7 @@ export function renderError(style: ErrorStyle, status: number, code: string, mes
       return { error: { error_code: code, error_msg: message } };
     case 'csms-secret':
     case 'csbs':
+    case 'fgs':
       return { error_code: code, error_msg: message };
     case 'smn':
       return { request_id: requestId, code, message };
@@ -68,6 +69,8 @@ export function forbiddenProject(style: ErrorStyle): ApiError {
       return new ApiError(403, 'CSMS.0302', 'The user role has no permission to access the interface.');
     case 'iam':
       return new ApiError(403, '403', 'You are not authorized to perform the requested action.');
+    case 'fgs':
+      return new ApiError(403, 'FSS.0403', 'Forbidden: the project in the request does not belong to the credentials.');
     default:
       return new ApiError(403, 'APIGW.0302', 'The project in the request does not belong to the credentials.', 'gateway');
   }
@@ -83,7 +86,9 @@ export function injectedFault(style: ErrorStyle, status: number, retryAfterSecon
   if (status === 502) return new ApiError(502, 'APIGW.0202', 'Backend unavailable', 'gateway');
   if (status === 504) return new ApiError(504, 'APIGW.0203', 'Backend timeout', 'gateway');
   const [code, message] = SERVICE_FAILURE[style];
-  return new ApiError(status, status === 503 && style === 'kms' ? 'KMS.0104' : code, message);
+  if (status === 503 && style === 'kms') return new ApiError(503, 'KMS.0104', message);
+  if (status === 503 && style === 'fgs') return new ApiError(503, 'FSS.0503', 'Service unavailable.');
+  return new ApiError(status, code, message);
 }
 
 const SERVICE_FAILURE: Record<ErrorStyle, [string, string]> = {
@@ -91,6 +96,7 @@ const SERVICE_FAILURE: Record<ErrorStyle, [string, string]> = {
   csms: ['CSMS.0001', 'An internal error occurred.'],
   'csms-secret': ['CSMS.0001', 'An internal error occurred.'],
   csbs: ['CSBS.9999', 'internal failed'],
+  fgs: ['FSS.0500', 'Internal server error.'],
   smn: ['SMN.0001', 'Internal error.'],
   iam: ['500', 'The service is temporarily unavailable.'],
   gateway: ['APIGW.0202', 'Backend unavailable'],
@@ -106,6 +112,8 @@ export function invalidBody(style: ErrorStyle): ApiError {
       return new ApiError(400, 'CSMS.0004', 'The requested body format is wrong.');
     case 'csbs':
       return new ApiError(400, 'CSBS.9001', 'Invalid parameter: the request body is not JSON');
+    case 'fgs':
+      return new ApiError(406, 'FSS.0406', 'Not acceptable: the request body is not JSON.');
     case 'smn':
       return new ApiError(400, 'SMN.0002', 'Invalid parameter: the request body is not JSON.');
     case 'iam':
@@ -113,4 +121,11 @@ export function invalidBody(style: ErrorStyle): ApiError {
     case 'gateway':
       return new ApiError(400, 'APIGW.0101', 'The request body is invalid', 'gateway');
   }
+}
+
+/** What the local cloud answers for a route or an operation it does not emulate (as LocalStack does: 501, named). */
+export const NOT_EMULATED = 'LOCAL.NOT_EMULATED';
+
+export function notEmulated(what: string, style: ErrorStyle = 'gateway'): ApiError {
+  return new ApiError(501, NOT_EMULATED, `not emulated: ${what}`, style);
 }

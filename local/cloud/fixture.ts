@@ -21,6 +21,8 @@ export interface Fixture {
   servers?: FixtureServer[];
   checkpointItems?: FixtureCheckpointItem[];
   topics?: FixtureTopic[];
+  /** FunctionGraph functions (their `latest` version) with their triggers. */
+  functions?: FixtureFunction[];
 }
 
 export interface FixtureUser {
@@ -152,6 +154,46 @@ export interface FixtureTopic {
   project_id?: string;
 }
 
+export interface FixtureTrigger {
+  trigger_type_code: string;
+  /** Default ACTIVE. */
+  trigger_status?: 'ACTIVE' | 'DISABLED';
+  /** As the API shows it (snake_case); taken as given, without the API's checks. */
+  event_data: Record<string, unknown>;
+  trigger_id?: string;
+}
+
+export interface FixtureFunction {
+  func_name: string;
+  /** Default `default`. */
+  package?: string;
+  /** Default `Node.js20.15`. */
+  runtime?: string;
+  type?: 'v1' | 'v2';
+  /** Default `index.handler`. */
+  handler?: string;
+  /** MB, default 256. */
+  memory_size?: number;
+  /** Seconds, default 30. */
+  timeout?: number;
+  description?: string;
+  /** JSON object of variables, as a string. */
+  user_data?: string;
+  encrypted_user_data?: string;
+  xrole?: string;
+  app_xrole?: string;
+  /** Default zip. */
+  code_type?: 'zip' | 'inline' | 'jar';
+  code_filename?: string;
+  /** The code, base64 (a zip for zip code); default an empty zip. */
+  code?: string;
+  func_id?: string;
+  /** ISO time; default 2024-01-01. */
+  last_modified?: string;
+  triggers?: FixtureTrigger[];
+  project_id?: string;
+}
+
 const str = z.string();
 const opt = <T extends z.ZodType>(schema: T) => schema.optional();
 
@@ -260,6 +302,47 @@ const checkpointItemSchema = z.object({
 
 const topicSchema = z.object({ name: str, topic_urn: opt(str), project_id: opt(str) });
 
+/** `user_data`: a JSON object of string variables, as a string (what a runner hands the function). */
+const variables = str.refine((text) => {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string');
+  } catch {
+    return false;
+  }
+}, 'must be a JSON object of string variables');
+
+const functionSchema = z.object({
+  func_name: str.regex(/^[A-Za-z](?:[A-Za-z0-9_-]{0,58}[A-Za-z0-9])?$/, 'func_name must be a FunctionGraph function name'),
+  package: opt(str.min(1)),
+  runtime: opt(str.min(1)),
+  type: opt(z.enum(['v1', 'v2'])),
+  handler: opt(str.min(1)),
+  memory_size: opt(z.number().int().positive()),
+  timeout: opt(z.number().int().positive()),
+  description: opt(str),
+  user_data: opt(variables),
+  encrypted_user_data: opt(variables),
+  xrole: opt(str),
+  app_xrole: opt(str),
+  code_type: opt(z.enum(['zip', 'inline', 'jar'])),
+  code_filename: opt(str),
+  code: opt(str.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'code must be base64')),
+  func_id: opt(str),
+  last_modified: opt(str.refine((v) => !Number.isNaN(Date.parse(v)), 'last_modified must be an ISO date')),
+  triggers: opt(
+    z.array(
+      z.object({
+        trigger_type_code: str.min(1),
+        trigger_status: opt(z.enum(['ACTIVE', 'DISABLED'])),
+        event_data: z.record(str, z.unknown()),
+        trigger_id: opt(str.min(1)),
+      }),
+    ),
+  ),
+  project_id: opt(str),
+});
+
 export const fixtureSchema: z.ZodType<Fixture> = z.object({
   region: opt(str.min(1)),
   tokenTtlSeconds: opt(z.number().positive()),
@@ -271,6 +354,7 @@ export const fixtureSchema: z.ZodType<Fixture> = z.object({
   servers: opt(z.array(serverSchema)),
   checkpointItems: opt(z.array(checkpointItemSchema)),
   topics: opt(z.array(topicSchema)),
+  functions: opt(z.array(functionSchema)),
 });
 
 /** Validates a fixture (from a file, an admin request or a test); throws a readable error. */

@@ -5,6 +5,8 @@ import { Identities } from './auth.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
+import { functiongraphRoutes } from './functiongraph/index.ts';
+import type { FunctionRunner } from './functiongraph/index.ts';
 import type { FaultConfig, FaultKind } from './faults.ts';
 import type { ApiVariants } from './variants.ts';
 import { defaultFixture } from './default-fixture.ts';
@@ -20,7 +22,7 @@ import { CloudState } from './state.ts';
 import { TraceBus } from './traces.ts';
 import type { CtsTrace, TraceListener } from './traces.ts';
 
-/** The embedded Huawei Cloud: KMS, CSMS, CSBS, SMN and IAM over real HTTP on one loopback origin. */
+/** The embedded Huawei Cloud: KMS, CSMS, CSBS, SMN, IAM and FunctionGraph over real HTTP on one loopback origin. */
 
 export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
 export { loadFixture, parseFixture } from './fixture.ts';
@@ -30,7 +32,22 @@ export type { ApiVariants } from './variants.ts';
 export { HOSTILE_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
-export type { CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
+export type {
+  CheckpointItem,
+  FgsFunction,
+  FunctionCodePackage,
+  FunctionTrigger,
+  KmsKey,
+  PublishedMessage,
+  Secret,
+  SecretEvent,
+  Server,
+  Topic,
+  Volume,
+  VolumeBackup,
+} from './state.ts';
+export type { FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationRequest } from './functiongraph/index.ts';
+export { NOT_EMULATED } from './errors.ts';
 export type { CloudStats } from './server.ts';
 export { CSBS_PROVIDER_ID } from './csbs.ts';
 
@@ -46,6 +63,8 @@ export interface CloudOptions {
   clock?: () => Date;
   /** Which way to answer where the API documents leave it open (default: their most direct reading). */
   variants?: ApiVariants;
+  /** Runs the functions FunctionGraph holds when invoked; without one, invocations answer 501 "not emulated yet". */
+  functionRunner?: FunctionRunner;
 }
 
 /** The fixture's first user: the credentials a demo or a test signs with. */
@@ -85,7 +104,7 @@ export interface LocalCloud {
 export async function startCloud(options: CloudOptions = {}): Promise<LocalCloud> {
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const faults = options.faults === undefined ? undefined : parseFaultConfig(options.faults);
-  const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()));
+  const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()), options.functionRunner);
   if (options.variants) cloud.setVariants(options.variants);
   await cloud.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return cloud;
@@ -105,6 +124,7 @@ class Cloud implements LocalCloud {
     private readonly initialFixture: Fixture,
     faults: FaultConfig | undefined,
     clock: () => Date,
+    functionRunner: FunctionRunner | undefined,
   ) {
     this.fixture = initialFixture;
     this.state = new CloudState(initialFixture);
@@ -120,7 +140,15 @@ class Cloud implements LocalCloud {
       clock,
       admin: this.adminControl(),
     };
-    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...smnRoutes, ...iamRoutes]);
+    this.server = createCloudServer(runtime, [
+      ...kmsRoutes,
+      ...kmsTagRoutes,
+      ...csmsRoutes,
+      ...csbsRoutes,
+      ...smnRoutes,
+      ...iamRoutes,
+      ...functiongraphRoutes(functionRunner),
+    ]);
   }
 
   get url(): string {

@@ -5,7 +5,7 @@ import type { ApiContext, ApiResult, Route } from './api.ts';
 import type { Caller, Identities } from './auth.ts';
 import { handleAdmin } from './admin.ts';
 import type { AdminControl } from './admin.ts';
-import { ApiError, forbiddenProject, injectedFault, invalidBody, renderError } from './errors.ts';
+import { ApiError, forbiddenProject, injectedFault, invalidBody, notEmulated, renderError } from './errors.ts';
 import type { ErrorStyle } from './errors.ts';
 import { isHostile, rewritesAnswer } from './faults.ts';
 import type { FaultDecision, FaultInjector, HostileKind } from './faults.ts';
@@ -14,8 +14,9 @@ import type { CloudState } from './state.ts';
 import type { CtsTrace, TraceBus } from './traces.ts';
 
 /**
- * One HTTP origin for every service. Each API call goes: route → count → authenticate → project check →
- * latency → fault (before) → handler (with KMS sequence replay) → CTS trace → fault (after) → response.
+ * One HTTP origin for every service. Each API call goes: route → count → body → authenticate → project
+ * check → latency → fault (before) → handler (with KMS sequence replay) → CTS trace → fault (after) →
+ * response. A method and path no route serves answers 501 "not emulated", naming them.
  */
 
 export interface CloudStats {
@@ -57,10 +58,9 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
   const method = req.method ?? 'GET';
-  const body = await readBody(req);
 
   if (path === '/__admin' || path.startsWith('/__admin/')) {
-    const answer = handleAdmin(runtime.admin, { method, path, body, headers: req.headers, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort });
+    const answer = handleAdmin(runtime.admin, { method, path, body: await readBody(req, MAX_BODY_BYTES), headers: req.headers, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort });
     send(res, requestId, answer.status, answer.body);
     return;
   }
@@ -68,12 +68,13 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
   runtime.stats.requests++;
   const match = router.match(method, path);
   if (!match) {
-    const error = new ApiError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', 'gateway');
-    sendError(res, requestId, error, 'gateway');
+    await readBody(req, MAX_BODY_BYTES);
+    sendError(res, requestId, notEmulated(`${method} ${path} (no route of the embedded cloud serves it)`), 'gateway');
     return;
   }
   const { route, params } = match;
   runtime.stats.byOperation[route.operation] = (runtime.stats.byOperation[route.operation] ?? 0) + 1;
+  const body = await readBody(req, route.maxBodyBytes ?? MAX_BODY_BYTES);
   if (body === TOO_LARGE) {
     sendError(res, requestId, new ApiError(413, 'APIGW.0201', 'Request entity too large', 'gateway'), route.style);
     return;
@@ -98,9 +99,10 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
       injectFault(runtime, res, requestId, route.style, fault);
       return;
     }
-    result = execute(runtime, route, {
+    result = await execute(runtime, route, {
       params,
       query,
+      headers: req.headers,
       body,
       caller,
       now,
@@ -133,6 +135,7 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
 interface Call {
   readonly params: Record<string, string>;
   readonly query: string;
+  readonly headers: IncomingMessage['headers'];
   readonly body: Buffer;
   readonly caller: Caller | undefined;
   readonly now: Date;
@@ -142,8 +145,8 @@ interface Call {
   readonly sourceIp: string;
 }
 
-/** Runs the handler; replays a KMS sequence already answered; records the CTS trace of a successful change. */
-function execute(runtime: CloudRuntime, route: Route, call: Call): ApiResult {
+/** Runs the handler; replays a KMS sequence already answered; records the CTS traces of a successful change. */
+async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise<ApiResult> {
   const parsed = call.method === 'POST' || call.method === 'PUT' ? parseJson(call.body, route.style) : undefined;
   const sequenceKey = route.sequenced && call.caller ? sequenceKeyOf(parsed, call.caller, route) : undefined;
   if (sequenceKey !== undefined) {
@@ -155,6 +158,7 @@ function execute(runtime: CloudRuntime, route: Route, call: Call): ApiResult {
     params: call.params,
     query: new URLSearchParams(call.query),
     body: parsed,
+    headers: call.headers,
     caller: call.caller,
     project: runtime.state.project(projectId),
     state: runtime.state,
@@ -162,10 +166,18 @@ function execute(runtime: CloudRuntime, route: Route, call: Call): ApiResult {
     now: call.now,
     requestId: call.requestId,
   };
-  const result = route.handler(ctx);
+  // A synchronous handler's answer is taken without awaiting, so nothing runs between the sequence check above
+  // and remembering the answer below (a retry arriving meanwhile must see it).
+  const answered = route.handler(ctx);
+  const result = answered instanceof Promise ? await answered : answered;
   const succeeded = result.status >= 200 && result.status < 300;
   if (sequenceKey !== undefined && succeeded) runtime.state.rememberResponse(sequenceKey, { status: result.status, body: result.body });
-  if (route.trace && succeeded && call.caller) runtime.traces.publish(traceOf(route, call, call.caller, projectId, parsed, result));
+  if (route.trace && succeeded && call.caller) {
+    const traced = result.traces ?? [{ resource: result.resource ?? { id: '', name: '' } }];
+    for (const { trace_name, resource } of traced) {
+      runtime.traces.publish(traceOf(route, call, call.caller, projectId, parsed, result, trace_name ?? route.trace.trace_name, resource));
+    }
+  }
   return result;
 }
 
@@ -176,7 +188,16 @@ function sequenceKeyOf(body: unknown, caller: Caller, route: Route): string | un
   return `${caller.principal}|${route.operation}|${sequence}`;
 }
 
-function traceOf(route: Route, call: Call, caller: Caller, projectId: string, request: unknown, result: ApiResult): CtsTrace {
+function traceOf(
+  route: Route,
+  call: Call,
+  caller: Caller,
+  projectId: string,
+  request: unknown,
+  result: ApiResult,
+  traceName: string,
+  resource: { readonly id: string; readonly name: string },
+): CtsTrace {
   const spec = route.trace as NonNullable<Route['trace']>;
   const time = call.now.getTime();
   return {
@@ -189,13 +210,13 @@ function traceOf(route: Route, call: Call, caller: Caller, projectId: string, re
         domain: { name: caller.domainName, id: caller.domainId },
       },
       request: result.traceRequest ?? request ?? {},
-      response: result.body ?? {},
+      response: result.traceResponse ?? result.body ?? {},
       code: result.status,
       service_type: spec.service_type,
       resource_type: spec.resource_type,
-      resource_name: result.resource?.name ?? '',
-      resource_id: result.resource?.id ?? '',
-      trace_name: spec.trace_name,
+      resource_name: resource.name,
+      resource_id: resource.id,
+      trace_name: traceName,
       trace_type: 'ApiCall',
       trace_rating: 'normal',
       trace_status: 'normal',
@@ -242,7 +263,7 @@ function sendHostile(res: ServerResponse, requestId: string, kind: HostileKind):
   }
 }
 
-const ODD_STATES: Readonly<Record<string, string>> = { key_state: '99', state: 'UNKNOWN', status: 'UNKNOWN' };
+const ODD_STATES: Readonly<Record<string, string>> = { key_state: '99', state: 'UNKNOWN', status: 'UNKNOWN', trigger_status: 'UNKNOWN' };
 
 /** `missing-fields`: top-level fields kept, every object below them emptied. `unexpected-state`: states no document lists. */
 function rewriteAnswer(kind: FaultDecision['kind'], body: unknown): unknown {
@@ -250,6 +271,7 @@ function rewriteAnswer(kind: FaultDecision['kind'], body: unknown): unknown {
   if (kind === 'missing-fields') {
     const empty = (value: unknown): unknown =>
       Array.isArray(value) ? value.map(empty) : typeof value === 'object' && value !== null ? {} : value;
+    if (Array.isArray(body)) return body.map(empty);
     return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, empty(value)]));
   }
   const odd = (value: unknown): unknown => {
@@ -292,17 +314,17 @@ function send(res: ServerResponse, requestId: string, status: number, body: unkn
 const TOO_LARGE = Buffer.alloc(0);
 const EMPTY = Buffer.alloc(0);
 
-/** The whole body; `TOO_LARGE` (drained, not kept) past 1 MiB. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The whole body; `TOO_LARGE` (drained, not kept) past `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) resolve(TOO_LARGE);
+      if (size > limit) resolve(TOO_LARGE);
       else resolve(chunks.length === 0 ? EMPTY : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
     req.on('error', reject);

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Fixture, FixtureVolume, KeyState } from './fixture.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Fixture, FixtureFunction, FixtureVolume, KeyState } from './fixture.ts';
 import type { CtsTrace } from './traces.ts';
 import type { ApiVariants } from './variants.ts';
 
@@ -108,7 +108,79 @@ export interface PublishedMessage {
   readonly time: number;
 }
 
-export type FixtureResources = Pick<Fixture, 'region' | 'keys' | 'secrets' | 'events' | 'servers' | 'checkpointItems' | 'topics'>;
+/** A FunctionGraph function's code as uploaded: the zip (or inline source) bytes and what the API reports of them. */
+export interface FunctionCodePackage {
+  readonly code_type: 'zip' | 'inline' | 'jar';
+  readonly code_filename: string;
+  readonly file: Buffer;
+  /** SHA-512 of `file`, hex (the API's `digest`). */
+  readonly digest: string;
+  readonly code_size: number;
+}
+
+export interface FunctionTrigger {
+  readonly trigger_id: string;
+  readonly trigger_type_code: string;
+  trigger_status: 'ACTIVE' | 'DISABLED';
+  /** As the API shows it (snake_case, with the fields the service fills in). */
+  readonly event_data: Readonly<Record<string, unknown>>;
+  readonly event_type_code: string | undefined;
+  /** Epoch milliseconds. */
+  readonly created_time: number;
+  last_updated_time: number;
+}
+
+/** A FunctionGraph function (its `latest` version: the emulation keeps no published versions). */
+export interface FgsFunction {
+  readonly func_id: string;
+  readonly func_name: string;
+  readonly package: string;
+  readonly project_id: string;
+  readonly domain_id: string;
+  /** Without a version: `urn:fss:<region>:<project>:function:<package>:<name>`. */
+  readonly func_urn: string;
+  readonly runtime: string;
+  readonly type: 'v1' | 'v2';
+  handler: string;
+  memory_size: number;
+  timeout: number;
+  description: string;
+  /** JSON object of variables, as a string (`""` when none). */
+  user_data: string;
+  /** Kept as written (a runner hands it to the function); never shown back as written. */
+  encrypted_user_data: string;
+  xrole: string;
+  app_xrole: string;
+  initializer_handler: string | undefined;
+  initializer_timeout: number | undefined;
+  pre_stop_handler: string | undefined;
+  pre_stop_timeout: number | undefined;
+  enterprise_project_id: string;
+  strategy_config: { concurrency: number; concurrent_num: number };
+  /** Settings stored and shown back but not modelled (func_vpc, log_config, mount_config, ...). */
+  settings: Record<string, unknown>;
+  code: FunctionCodePackage;
+  /** Epoch milliseconds. */
+  last_modified: number;
+  image_name: string;
+  /** Insertion-ordered, like the API lists them. */
+  readonly triggers: Map<string, FunctionTrigger>;
+}
+
+/** The code package the API reports for these bytes. */
+export function codePackage(code_type: FunctionCodePackage['code_type'], code_filename: string, file: Buffer): FunctionCodePackage {
+  return { code_type, code_filename, file, digest: createHash('sha512').update(file).digest('hex'), code_size: file.length };
+}
+
+/** `urn:fss:<region>:<project>:function:<package>:<name>`. */
+export function functionUrn(region: string, projectId: string, pkg: string, name: string): string {
+  return `urn:fss:${region}:${projectId}:function:${pkg}:${name}`;
+}
+
+/** The smallest valid zip (no entries): the code of a fixture function that names none. */
+export const EMPTY_ZIP = Buffer.from('504b0506' + '00'.repeat(18), 'hex');
+
+export type FixtureResources = Pick<Fixture, 'region' | 'keys' | 'secrets' | 'events' | 'servers' | 'checkpointItems' | 'topics' | 'functions'>;
 
 /** A response kept for a KMS `sequence`, replayed to a retry of the same call. */
 export interface StoredResponse {
@@ -176,6 +248,8 @@ export class ProjectState {
   readonly checkpointOrder: CheckpointItem[] = [];
   /** SMN topics by URN. */
   readonly topics = new Map<string, Topic>();
+  /** FunctionGraph functions by unversioned URN, in creation order (ListFunctions pages by offset into it). */
+  readonly functions = new Map<string, FgsFunction>();
 
   constructor(readonly projectId: string) {}
 
@@ -260,6 +334,9 @@ export class CloudState {
   }
   get topics(): Map<string, Topic> {
     return this.project().topics;
+  }
+  get functions(): Map<string, FgsFunction> {
+    return this.project().functions;
   }
 
   rememberResponse(key: string, response: StoredResponse): void {
@@ -374,6 +451,11 @@ export class CloudState {
       const urn = topic.topic_urn ?? `urn:smn:${this.region}:${project.projectId}:${topic.name}`;
       project.topics.set(urn, { topic_urn: urn, name: topic.name, project_id: project.projectId });
     }
+    for (const fn of fixture.functions ?? []) {
+      const project = projectOf(fn.project_id);
+      const loaded = fixtureFunction(fn, this.region, project.projectId, domainOf.get(project.projectId) ?? firstUser?.domainId ?? '');
+      project.functions.set(loaded.func_urn, loaded);
+    }
   }
 
   /**
@@ -391,8 +473,89 @@ export class CloudState {
       servers: each((p) => p.servers.values()).map((server) => structuredClone(server)),
       checkpointItems: each((p) => p.checkpointItems.values()).map((item) => structuredClone(item)),
       topics: each((p) => p.topics.values()).map((topic) => ({ ...topic })),
+      functions: each((p) => p.functions.values()).map(functionToFixture),
     };
   }
+}
+
+const FIXTURE_TIME = Date.parse('2024-01-01T00:00:00Z');
+
+function fixtureFunction(fn: FixtureFunction, region: string, projectId: string, domainId: string): FgsFunction {
+  const pkg = fn.package ?? 'default';
+  const codeType = fn.code_type ?? 'zip';
+  const lastModified = fn.last_modified === undefined ? FIXTURE_TIME : Date.parse(fn.last_modified);
+  return {
+    func_id: fn.func_id ?? randomUUID(),
+    func_name: fn.func_name,
+    package: pkg,
+    project_id: projectId,
+    domain_id: domainId,
+    func_urn: functionUrn(region, projectId, pkg, fn.func_name),
+    runtime: fn.runtime ?? 'Node.js20.15',
+    type: fn.type ?? 'v2',
+    handler: fn.handler ?? 'index.handler',
+    memory_size: fn.memory_size ?? 256,
+    timeout: fn.timeout ?? 30,
+    description: fn.description ?? '',
+    user_data: fn.user_data ?? '',
+    encrypted_user_data: fn.encrypted_user_data ?? '',
+    xrole: fn.xrole ?? '',
+    app_xrole: fn.app_xrole ?? '',
+    initializer_handler: undefined,
+    initializer_timeout: undefined,
+    pre_stop_handler: undefined,
+    pre_stop_timeout: undefined,
+    enterprise_project_id: '0',
+    strategy_config: { concurrency: 400, concurrent_num: 1 },
+    settings: {},
+    code: codePackage(codeType, fn.code_filename ?? (codeType === 'inline' ? '' : 'index.zip'), fn.code === undefined ? EMPTY_ZIP : Buffer.from(fn.code, 'base64')),
+    last_modified: lastModified,
+    image_name: `latest-${lastModified}`,
+    triggers: new Map(
+      (fn.triggers ?? []).map((trigger) => {
+        const id = trigger.trigger_id ?? randomUUID();
+        const entry: FunctionTrigger = {
+          trigger_id: id,
+          trigger_type_code: trigger.trigger_type_code,
+          trigger_status: trigger.trigger_status ?? 'ACTIVE',
+          event_data: structuredClone(trigger.event_data),
+          event_type_code: undefined,
+          created_time: lastModified,
+          last_updated_time: lastModified,
+        };
+        return [id, entry];
+      }),
+    ),
+  };
+}
+
+/** A function in fixture form; `encrypted_user_data` is left out (the admin state shows no secrets). */
+function functionToFixture(fn: FgsFunction): FixtureFunction {
+  return {
+    func_name: fn.func_name,
+    package: fn.package,
+    project_id: fn.project_id,
+    func_id: fn.func_id,
+    runtime: fn.runtime,
+    type: fn.type,
+    handler: fn.handler,
+    memory_size: fn.memory_size,
+    timeout: fn.timeout,
+    description: fn.description,
+    user_data: fn.user_data,
+    xrole: fn.xrole,
+    app_xrole: fn.app_xrole,
+    code_type: fn.code.code_type,
+    code_filename: fn.code.code_filename,
+    code: fn.code.file.toString('base64'),
+    last_modified: new Date(fn.last_modified).toISOString(),
+    triggers: [...fn.triggers.values()].map((trigger) => ({
+      trigger_id: trigger.trigger_id,
+      trigger_type_code: trigger.trigger_type_code,
+      trigger_status: trigger.trigger_status,
+      event_data: structuredClone(trigger.event_data) as Record<string, unknown>,
+    })),
+  };
 }
 
 function toVolume(volume: string | FixtureVolume): Volume {

@@ -20,4 +20,20 @@ export interface ApiVariants {
    * `key_state: 2`, `key_rotation_enabled: false`, as the document's example shows them).
    */
   readonly listKmsByTagsDetailValues?: 'strings' | 'numeric';
+  /**
+   * How FunctionGraph shows `encrypted_user_data` back: `blanked` (default, as CreateFunction's example
+   * answers `{"password":""}`: the variable names, every value empty) or `absent` (not at all).
+   */
+  readonly encryptedUserDataReadBack?: 'blanked' | 'absent';
+  /**
+   * UpdateFunctionConfig without an optional field (`user_data`, `encrypted_user_data`, `description`, `xrole`…):
+   * `cleared` (default: the call replaces the whole configuration, as a PUT does) or `kept` (unchanged). The
+   * API document says neither; a deployer that always sends the whole configuration is right under both.
+   */
+  readonly updateFunctionConfigOmitted?: 'cleared' | 'kept';
+  /**
+   * API gateways on offer: `shared` (default) takes APIG triggers without an `instance_id`; `dedicated-only`,
+   * as in regions that offer only dedicated gateways, refuses them (400) unless they name the gateway instance.
+   */
+  readonly apigGateways?: 'shared' | 'dedicated-only';
 }

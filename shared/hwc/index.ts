@@ -217,3 +217,30 @@ export { SmnApi, SMN_MAX_MESSAGE_BYTES, SMN_MAX_SUBJECT_BYTES } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { AuthProject, CreateTokenByPasswordRequest, ListAuthProjectsResponse } from './iam.ts';
+// FunctionGraph is attached where it is used (`cloud.use(FunctionGraphApi)`), imported from './functiongraph.ts'
+// itself: re-exporting its values here would put its schemas into every function bundle. Its types are free.
+export type {
+  ApigEventData,
+  AsyncInvokeFunctionRequest,
+  AsyncInvokeFunctionResponse,
+  CodeType,
+  CreateFunctionRequest,
+  CreateFunctionTriggerRequest,
+  CtsEventData,
+  FunctionCode,
+  FunctionConfig,
+  FunctionUrnRequest,
+  InvokeFunctionRequest,
+  InvokeFunctionResponse,
+  ListFunctionsRequest,
+  ListFunctionsResponse,
+  Runtime,
+  TimerEventData,
+  Trigger,
+  TriggerRequest,
+  TriggerStatus,
+  TriggerType,
+  UpdateFunctionCodeRequest,
+  UpdateFunctionConfigRequest,
+  UpdateTriggerRequest,
+} from './functiongraph-model.ts';

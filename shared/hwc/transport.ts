@@ -58,6 +58,8 @@ export interface CallSpec {
   readonly path: string;
   readonly query?: Readonly<Record<string, QueryValue>>;
   readonly body?: Record<string, unknown> | undefined;
+  /** Extra headers of the call (signed with the rest), e.g. FunctionGraph's `X-CFF-Request-Version`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** KMS: put a `sequence` UUID in the body, the same for every retry of this call. */
   readonly sequence?: boolean;
   /** Send `X-Project-Id` (project-scoped services). Default true. */
@@ -149,7 +151,7 @@ export class Transport {
     this.stats.attempts++;
     const target = this.target(spec.service);
     const url = this.urlFor(target.base, spec);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...spec.headers };
     if (payload !== undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
     if (spec.projectScoped !== false) headers['X-Project-Id'] = this.projectId;
     const prepared: PreparedRequest = { method: spec.method, url, headers, body: payload };

@@ -56,8 +56,8 @@ describe('admin routes', () => {
     await call(cloud, 'POST', paths(cloud).kms('list-keys'), { body: {}, credentials: null });
     await call(cloud, 'GET', paths(cloud).secrets);
     const unknown = await call(cloud, 'GET', '/v9/nothing');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error_code).toBe('APIGW.0101');
+    expect(unknown.status).toBe(501);
+    expect(unknown.body.error_code).toBe('LOCAL.NOT_EMULATED');
     const response = await admin('GET', 'stats');
     expect(response.body).toEqual({ requests: 4, byOperation: { 'kms.listKeys': 2, 'csms.listSecrets': 1 } });
     expect(cloud.stats).toEqual(response.body);

@@ -1,0 +1,164 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import ts from 'typescript';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_IDS, NOT_EMULATED, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
+import type { LocalCloud } from '../../../local/cloud/index.ts';
+import { FunctionGraphApi } from '../../../shared/hwc/functiongraph.ts';
+import * as hwcModule from '../../../shared/hwc/index.ts';
+import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
+import { createBody, timerData } from './functiongraph-support.ts';
+
+// Every operation of every shared/hwc API class is served by the embedded cloud. The operations are read from
+// the source (each public method of each `…Api` class, built in or attached with `use`), so a new one fails here
+// until it has a call below, and that call must reach a route of the cloud: answered by it, never "not emulated".
+
+const HWC_DIR = new URL('../../../shared/hwc/', import.meta.url);
+
+/** Public methods of the `…Api` classes in shared/hwc, by class, parsed from their source. */
+function apiOperations(): Map<string, string[]> {
+  const classes = new Map<string, string[]>();
+  for (const file of readdirSync(HWC_DIR).filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))) {
+    const source = ts.createSourceFile(file, readFileSync(new URL(file, HWC_DIR), 'utf8'), ts.ScriptTarget.Latest);
+    for (const statement of source.statements) {
+      if (!ts.isClassDeclaration(statement) || !statement.name || !statement.name.text.endsWith('Api')) continue;
+      const hidden = ts.ModifierFlags.Private | ts.ModifierFlags.Protected;
+      const methods = statement.members
+        .filter((member) => ts.isMethodDeclaration(member) && !(ts.getCombinedModifierFlags(member) & hidden))
+        .map((member) => (member.name as ts.Identifier).text);
+      classes.set(statement.name.text, methods);
+    }
+  }
+  return classes;
+}
+
+type Apis = {
+  kms: hwcModule.KmsApi;
+  csms: hwcModule.CsmsApi;
+  csbs: hwcModule.CsbsApi;
+  smn: hwcModule.SmnApi;
+  iam: hwcModule.IamApi;
+  fg: FunctionGraphApi;
+};
+
+let cloud: LocalCloud;
+let client: HuaweiCloud;
+let apis: Apis;
+
+const fnUrn = () => `urn:fss:${cloud.identity.region}:${cloud.identity.projectId}:function:default:covered`;
+const first = async (items: AsyncIterable<unknown>) => {
+  for await (const item of items) return item;
+  return undefined;
+};
+
+/** One call per operation, with input the client accepts (what the cloud then answers does not matter here). */
+const CALLS: Record<string, (api: Apis) => Promise<unknown>> = {
+  'KmsApi.listKeysPage': ({ kms }) => kms.listKeysPage({ limit: 1 }),
+  'KmsApi.listKeys': ({ kms }) => first(kms.listKeys()),
+  'KmsApi.listKeyDetail': ({ kms }) => kms.listKeyDetail({ key_id: DEFAULT_IDS.keys.appData }),
+  'KmsApi.createKey': ({ kms }) => kms.createKey({ key_alias: 'coverage/key' }),
+  'KmsApi.deleteKey': ({ kms }) => kms.deleteKey({ key_id: DEFAULT_IDS.keys.orders, pending_days: 7 }),
+  'KmsApi.cancelKeyDeletion': ({ kms }) => kms.cancelKeyDeletion({ key_id: DEFAULT_IDS.keys.retiring }),
+  'KmsApi.updateKeyDescription': ({ kms }) => kms.updateKeyDescription({ key_id: DEFAULT_IDS.keys.appData, key_description: 'covered' }),
+  'KmsApi.enableKey': ({ kms }) => kms.enableKey({ key_id: DEFAULT_IDS.keys.appData }),
+  'KmsApi.disableKey': ({ kms }) => kms.disableKey({ key_id: DEFAULT_IDS.keys.appData }),
+  'KmsApi.showKmsTags': ({ kms }) => kms.showKmsTags({ key_id: DEFAULT_IDS.keys.appData }),
+  'KmsApi.batchCreateKmsTags': ({ kms }) => kms.batchCreateKmsTags({ key_id: DEFAULT_IDS.keys.appData, action: 'create', tags: [{ key: 'k', value: 'v' }] }),
+  'KmsApi.listKmsByTagsPage': ({ kms }) => kms.listKmsByTagsPage({ limit: 1 }),
+  'KmsApi.listKmsByTags': ({ kms }) => first(kms.listKmsByTags()),
+  'KmsApi.countKmsByTags': ({ kms }) => kms.countKmsByTags(),
+  'CsmsApi.listSecretEventsPage': ({ csms }) => csms.listSecretEventsPage(),
+  'CsmsApi.listSecretEvents': ({ csms }) => first(csms.listSecretEvents()),
+  'CsmsApi.showSecretEvent': ({ csms }) => csms.showSecretEvent({ event_name: DEFAULT_IDS.event }),
+  'CsmsApi.createSecretEvent': ({ csms }) =>
+    csms.createSecretEvent({
+      name: 'covered',
+      event_types: ['SECRET_DELETED'],
+      state: 'ENABLED',
+      notification: { target_type: 'SMN', target_id: `urn:smn:${cloud.identity.region}:${cloud.identity.projectId}:${DEFAULT_IDS.topic}`, target_name: DEFAULT_IDS.topic },
+    }),
+  'CsmsApi.deleteSecretEvent': ({ csms }) => csms.deleteSecretEvent({ event_name: 'not-there' }),
+  'CsmsApi.listSecretsPage': ({ csms }) => csms.listSecretsPage(),
+  'CsmsApi.listSecrets': ({ csms }) => first(csms.listSecrets()),
+  'CsmsApi.createSecret': ({ csms }) => csms.createSecret({ name: 'covered', secret_string: 'value' }),
+  'CsmsApi.updateSecret': ({ csms }) => csms.updateSecret({ secret_name: DEFAULT_IDS.secret, description: 'covered' }),
+  'CsbsApi.listCheckpointItemsPage': ({ csbs }) => csbs.listCheckpointItemsPage(),
+  'CsbsApi.listCheckpointItems': ({ csbs }) => first(csbs.listCheckpointItems()),
+  'CsbsApi.checkRestorable': ({ csbs }) =>
+    csbs.checkRestorable({
+      check_restorable: [
+        {
+          checkpoint_item_id: DEFAULT_IDS.checkpointItem,
+          target: { resource_id: DEFAULT_IDS.server, resource_type: 'OS::Nova::Server', volumes: [{ backup_id: DEFAULT_IDS.volumeBackups.system, volume_id: DEFAULT_IDS.volumes.system }] },
+        },
+      ],
+    }),
+  'SmnApi.publishMessage': ({ smn }) => smn.publishMessage({ topic_urn: `urn:smn:${cloud.identity.region}:${cloud.identity.projectId}:${DEFAULT_IDS.topic}`, message: 'covered' }),
+  'IamApi.createTokenByPassword': ({ iam }) =>
+    iam.createTokenByPassword({ userName: cloud.identity.userName, password: cloud.identity.password, domainName: cloud.identity.domainName, projectId: cloud.identity.projectId }),
+  'FunctionGraphApi.listFunctionsPage': ({ fg }) => fg.listFunctionsPage(),
+  'FunctionGraphApi.listFunctions': ({ fg }) => first(fg.listFunctions()),
+  'FunctionGraphApi.showFunctionConfig': ({ fg }) => fg.showFunctionConfig({ function_urn: fnUrn() }),
+  'FunctionGraphApi.showFunctionCode': ({ fg }) => fg.showFunctionCode({ function_urn: fnUrn() }),
+  'FunctionGraphApi.createFunction': ({ fg }) => fg.createFunction(createBody('created') as never),
+  'FunctionGraphApi.updateFunctionCode': ({ fg }) => fg.updateFunctionCode({ function_urn: fnUrn(), code_type: 'inline', func_code: {} }),
+  'FunctionGraphApi.updateFunctionConfig': ({ fg }) =>
+    fg.updateFunctionConfig({ function_urn: fnUrn(), func_name: 'covered', runtime: 'Node.js20.15', handler: 'index.handler', memory_size: 128, timeout: 3 }),
+  'FunctionGraphApi.deleteFunction': ({ fg }) => fg.deleteFunction({ function_urn: fnUrn() }),
+  'FunctionGraphApi.listFunctionTriggers': ({ fg }) => fg.listFunctionTriggers({ function_urn: fnUrn() }),
+  'FunctionGraphApi.showFunctionTrigger': ({ fg }) => fg.showFunctionTrigger({ function_urn: fnUrn(), trigger_type_code: 'TIMER', trigger_id: 'covered-timer' }),
+  'FunctionGraphApi.createFunctionTrigger': ({ fg }) => fg.createFunctionTrigger({ function_urn: fnUrn(), trigger_type_code: 'TIMER', event_data: timerData('another') as never }),
+  'FunctionGraphApi.updateTrigger': ({ fg }) => fg.updateTrigger({ function_urn: fnUrn(), trigger_type_code: 'TIMER', trigger_id: 'covered-timer', trigger_status: 'DISABLED' }),
+  'FunctionGraphApi.deleteFunctionTrigger': ({ fg }) => fg.deleteFunctionTrigger({ function_urn: fnUrn(), trigger_type_code: 'TIMER', trigger_id: 'covered-timer' }),
+  'FunctionGraphApi.batchDeleteFunctionTriggers': ({ fg }) => fg.batchDeleteFunctionTriggers({ function_urn: fnUrn() }),
+  'FunctionGraphApi.invokeFunction': ({ fg }) => fg.invokeFunction({ function_urn: fnUrn(), event: {} }),
+  'FunctionGraphApi.asyncInvokeFunction': ({ fg }) => fg.asyncInvokeFunction({ function_urn: fnUrn(), event: {} }),
+};
+
+/** Invocations reach their routes, which answer 501 "not emulated yet" until functions run (the next step). */
+const NOT_RUN_YET = new Set(['FunctionGraphApi.invokeFunction', 'FunctionGraphApi.asyncInvokeFunction']);
+
+beforeAll(async () => {
+  cloud = await startCloud({ port: 0 });
+  const { ak, sk, region, projectId } = cloud.identity;
+  client = new HuaweiCloud({ region, projectId, credentials: { type: 'aksk', ak, sk }, endpoints: Object.fromEntries(hwcModule.SERVICES.map((s) => [s, cloud.url])), retry: { attempts: 1 } });
+  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi) };
+});
+beforeEach(() =>
+  cloud.reset({ ...defaultFixture(), functions: [{ func_name: 'covered', triggers: [{ trigger_id: 'covered-timer', trigger_type_code: 'TIMER', event_data: timerData('covered-sweep') }] }] }),
+);
+afterAll(async () => {
+  await client.close();
+  await cloud.close();
+});
+
+const operations = apiOperations();
+
+describe('every shared/hwc operation has a route in the embedded cloud', () => {
+  it('finds the API classes, built in and attached, and a call for each of their operations', () => {
+    const builtIn = Object.keys(hwcModule).filter((name) => name.endsWith('Api'));
+    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi'].sort());
+    const all = [...operations].flatMap(([api, methods]) => methods.map((method) => `${api}.${method}`));
+    expect(all.filter((operation) => !(operation in CALLS)), 'operations without a call here').toEqual([]);
+    expect(Object.keys(CALLS).filter((operation) => !all.includes(operation)), 'calls for operations that are gone').toEqual([]);
+  });
+
+  it.each(Object.keys(CALLS))('%s is answered by a route', async (operation) => {
+    const routed = () => Object.values(cloud.stats.byOperation).reduce((sum, count) => sum + count, 0);
+    const before = { requests: cloud.stats.requests, routed: routed() };
+    let failure: HwcError | undefined;
+    try {
+      await CALLS[operation]!(apis);
+    } catch (error) {
+      if (!(error instanceof HwcError)) throw error;
+      failure = error;
+    }
+    expect(failure?.status, `${operation} was not sent: ${failure?.message}`).not.toBe(0);
+    expect(cloud.stats.requests, `${operation} sent nothing`).toBeGreaterThan(before.requests);
+    expect(routed() - before.routed, `${operation} reached no route`).toBe(cloud.stats.requests - before.requests);
+    if (NOT_RUN_YET.has(operation)) {
+      expect(failure).toMatchObject({ status: 501, errorCode: NOT_EMULATED, errorMsg: expect.stringContaining('not emulated yet: running functions') });
+    } else {
+      expect(failure?.errorCode, `${operation}: ${failure?.message}`).not.toBe(NOT_EMULATED);
+    }
+  });
+});
