@@ -95,6 +95,7 @@ const CALLS: Record<string, (api: Apis) => Promise<unknown>> = {
   'SmnApi.publishMessage': ({ smn }) => smn.publishMessage({ topic_urn: `urn:smn:${cloud.identity.region}:${cloud.identity.projectId}:${DEFAULT_IDS.topic}`, message: 'covered' }),
   'IamApi.createTokenByPassword': ({ iam }) =>
     iam.createTokenByPassword({ userName: cloud.identity.userName, password: cloud.identity.password, domainName: cloud.identity.domainName, projectId: cloud.identity.projectId }),
+  'IamApi.listAuthProjects': ({ iam }) => iam.listAuthProjects(),
   'FunctionGraphApi.listFunctionsPage': ({ fg }) => fg.listFunctionsPage(),
   'FunctionGraphApi.listFunctions': ({ fg }) => first(fg.listFunctions()),
   'FunctionGraphApi.showFunctionConfig': ({ fg }) => fg.showFunctionConfig({ function_urn: fnUrn() }),
