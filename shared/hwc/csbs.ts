@@ -75,7 +75,11 @@ export const CheckpointItemSchema = z.object({
 });
 export type CheckpointItem = z.output<typeof CheckpointItemSchema>;
 
-export const ListCheckpointItemsResponseSchema = z.object({ checkpoint_items: z.array(CheckpointItemSchema) });
+export const ListCheckpointItemsResponseSchema = z.object({
+  checkpoint_items: z.array(CheckpointItemSchema),
+  /** How many backups match the filters in all (not only on this page). */
+  count: optional(numberish),
+});
 export type ListCheckpointItemsResponse = z.output<typeof ListCheckpointItemsResponseSchema>;
 
 export const RestorableResultSchema = z.object({
@@ -139,9 +143,10 @@ export class CsbsApi {
   }
 
   /**
-   * Every backup matching the filters, page after page: `limit` is the page size (default 100),
-   * `marker` (a backup id) or `offset` where to start; each next page starts after the last backup read,
-   * and a page shorter than `limit` is the last.
+   * Every backup matching the filters, page after page: `limit` is the page size (default 100), `marker` (a
+   * backup id) or `offset` where to start; each next page starts after the last backup read. The document
+   * names no end, so a page shorter than `limit` is the last, unless `count` (every match) says more backups
+   * exist: a server that pages by fewer than asked is read on; an empty page before `count` is an error.
    */
   listCheckpointItems(params: ListCheckpointItemsRequest = {}, options: CallOptions = {}): AsyncGenerator<CheckpointItem, void, undefined> {
     const request = parseRequest(
@@ -150,19 +155,28 @@ export class CsbsApi {
       'csbs.listCheckpointItems',
     );
     const { marker: start, offset, ...filter } = request;
-    const limit = Number(filter.limit);
     let first = true;
-    return paginate(async (marker) => {
-      const query = { ...filter, marker, offset: first ? offset : undefined };
-      first = false;
-      const page = await this.call(
-        { operation: 'csbs.listCheckpointItems', method: 'GET', path: this.path`/checkpoint_items`, query },
-        ListCheckpointItemsResponseSchema,
-        options,
-      );
-      const items = page.checkpoint_items;
-      return { items, next: items.length < limit ? undefined : items[items.length - 1]?.id };
-    }, start);
+    return paginate(
+      async (marker) => {
+        const query = { ...filter, marker, offset: first ? offset : undefined };
+        first = false;
+        const page = await this.call(
+          { operation: 'csbs.listCheckpointItems', method: 'GET', path: this.path`/checkpoint_items`, query },
+          ListCheckpointItemsResponseSchema,
+          options,
+        );
+        const items = page.checkpoint_items;
+        return { items, next: items[items.length - 1]?.id, total: page.count };
+      },
+      {
+        operation: 'csbs.listCheckpointItems',
+        limit: Number(filter.limit),
+        start,
+        // `count` counts from the first match: comparable when the listing starts there or at an offset.
+        itemsBefore: start === undefined ? Number(offset ?? 0) : undefined,
+        endField: undefined,
+      },
+    );
   }
 
   /** Whether each backup can be restored to its target (`POST /v1/{project_id}/providers/{provider_id}/resources/action`). */
