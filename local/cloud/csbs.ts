@@ -2,6 +2,7 @@ import type { ApiContext, ApiResult, Route } from './api.ts';
 import { isRecord, parseCount } from './api.ts';
 import { ApiError } from './errors.ts';
 import type { CheckpointItem, Server } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /** CSBS: backups (`checkpoint_items`) and whether one can be restored to a server. Errors top-level, CSBS.* codes. */
 
@@ -118,7 +119,7 @@ function listCheckpointItems(ctx: ApiContext): ApiResult {
 
   let count = 0;
   let skip = offset ?? 0;
-  const size = limit ?? 1000;
+  const size = pageSizeOf(ctx.state.variants, limit ?? 1000);
   const page: unknown[] = [];
   items.forEach((item, index) => {
     if (!matches(item)) return;
@@ -218,6 +219,7 @@ export const csbsRoutes: readonly Route[] = [
     method: 'GET',
     path: '/v1/{project_id}/checkpoint_items',
     operation: 'csbs.listCheckpointItems',
+    listing: true,
     operationId: 'ListCheckpointItems',
     style: 'csbs',
     handler: listCheckpointItems,

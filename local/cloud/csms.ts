@@ -3,6 +3,7 @@ import type { ApiContext, ApiResult, Route, TraceSpec } from './api.ts';
 import { isRecord, parseCount } from './api.ts';
 import { ApiError } from './errors.ts';
 import type { KmsKey, ProjectState, Secret, SecretEvent, SortedNames } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /**
  * CSMS: secret events (`/v1/{project_id}/csms/events`) and secrets (`/v1/{project_id}/secrets`).
@@ -79,7 +80,7 @@ function pageByName<T>(ctx: ApiContext, names: SortedNames, lookup: (name: strin
   if (limit === null) throw invalid('limit');
   const marker = ctx.query.get('marker') || undefined;
   if (marker !== undefined && !markerPattern.test(marker)) throw invalid('marker');
-  const size = limit ?? 50;
+  const size = pageSizeOf(ctx.state.variants, limit ?? 50);
   const items: T[] = [];
   let last = '';
   let index = names.indexAfter(marker);
@@ -314,6 +315,7 @@ export const csmsRoutes: readonly Route[] = [
     method: 'GET',
     path: '/v1/{project_id}/csms/events',
     operation: 'csms.listSecretEvents',
+    listing: true,
     operationId: 'ListSecretEvents',
     style: 'csms',
     handler: listSecretEvents,
@@ -344,7 +346,7 @@ export const csmsRoutes: readonly Route[] = [
     handler: deleteSecretEvent,
     trace: trace('deleteSecretEvent'),
   },
-  { method: 'GET', path: '/v1/{project_id}/secrets', operation: 'csms.listSecrets', operationId: 'ListSecrets', style: 'csms-secret', handler: listSecrets },
+  { method: 'GET', path: '/v1/{project_id}/secrets', operation: 'csms.listSecrets', operationId: 'ListSecrets', style: 'csms-secret', handler: listSecrets, listing: true },
   {
     method: 'POST',
     path: '/v1/{project_id}/secrets',

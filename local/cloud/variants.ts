@@ -14,4 +14,19 @@ export interface ApiVariants {
    * array, as the document's example shows it) or `absent`.
    */
   readonly listKmsByTagsDetail?: 'object' | 'array' | 'absent';
+  /**
+   * The most items the cloud puts on one page, whatever `limit` asks (default: as asked). A cloud that pages
+   * by fewer than asked, honestly: cursors, `truncated`, `page_info` and totals are those of the page it sends.
+   */
+  readonly pageCap?: number;
+  /**
+   * ListKeys' `total` ("密钥总条数") under a filter (`key_state`, `key_spec`): `matching` (default) counts the keys
+   * the filter lists, `all` every key of the project.
+   */
+  readonly listKeysTotal?: 'matching' | 'all';
+}
+
+/** The page size a listing answers with: as asked (or the API's default), at most the cloud's `pageCap`. */
+export function pageSizeOf(variants: ApiVariants, asked: number): number {
+  return variants.pageCap === undefined ? asked : Math.max(1, Math.min(asked, variants.pageCap));
 }

@@ -43,7 +43,7 @@ describe('admin routes', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error_code).toBe('APIGW.0101');
     const response = await admin('GET', 'stats');
-    expect(response.body).toEqual({ requests: 4, byOperation: { 'kms.listKeys': 2, 'csms.listSecrets': 1 } });
+    expect(response.body).toEqual({ requests: 4, byOperation: { 'kms.listKeys': 2, 'csms.listSecrets': 1 }, attempts: {} });
     expect(cloud.stats).toEqual(response.body);
   });
 
