@@ -115,6 +115,10 @@ export const ListCheckpointItemsRequestSchema = z.object({
 });
 export type ListCheckpointItemsRequest = z.input<typeof ListCheckpointItemsRequestSchema>;
 
+export const CountCheckpointItemsRequestSchema = z.omit(ListCheckpointItemsRequestSchema, { limit: true, marker: true, offset: true, sort: true });
+export type CountCheckpointItemsRequest = z.input<typeof CountCheckpointItemsRequestSchema>;
+const CountCheckpointItemsResponseSchema = z.object({ count: numberish });
+
 export const CheckRestorableRequestSchema = z.object({
   check_restorable: z
     .array(
@@ -145,8 +149,9 @@ export class CsbsApi {
   /**
    * Every backup matching the filters, page after page: `limit` is the page size (default 100), `marker` (a
    * backup id) or `offset` where to start; each next page starts after the last backup read. The document
-   * names no end, so a page shorter than `limit` is the last, unless `count` (every match) says more backups
-   * exist: a server that pages by fewer than asked is read on; an empty page before `count` is an error.
+   * names no end field: a page shorter than `limit` is the last only once as many backups were read as match
+   * (`count` of the answer, or, when the answers do not say, one `countCheckpointItems`); short of that the
+   * listing reads on (a server that pages by fewer than asked), and an empty page is an error.
    */
   listCheckpointItems(params: ListCheckpointItemsRequest = {}, options: CallOptions = {}): AsyncGenerator<CheckpointItem, void, undefined> {
     const request = parseRequest(
@@ -155,6 +160,7 @@ export class CsbsApi {
       'csbs.listCheckpointItems',
     );
     const { marker: start, offset, ...filter } = request;
+    const { limit: _limit, sort: _sort, ...matching } = filter;
     let first = true;
     return paginate(
       async (marker) => {
@@ -175,8 +181,20 @@ export class CsbsApi {
         // `count` counts from the first match: comparable when the listing starts there or at an offset.
         itemsBefore: start === undefined ? Number(offset ?? 0) : undefined,
         endField: undefined,
+        countAll: () => this.countCheckpointItems(matching, options),
       },
     );
+  }
+
+  /** How many backups match the filters (`GET /v1/{project_id}/checkpoint_items/count`). */
+  async countCheckpointItems(params: CountCheckpointItemsRequest = {}, options: CallOptions = {}): Promise<number> {
+    const query = parseRequest(CountCheckpointItemsRequestSchema, params, 'csbs.countCheckpointItems');
+    const answer = await this.call(
+      { operation: 'csbs.countCheckpointItems', method: 'GET', path: this.path`/checkpoint_items/count`, query },
+      CountCheckpointItemsResponseSchema,
+      options,
+    );
+    return answer.count;
   }
 
   /** Whether each backup can be restored to its target (`POST /v1/{project_id}/providers/{provider_id}/resources/action`). */
@@ -197,3 +215,4 @@ export class CsbsApi {
     return callAndParse(this.ctx, { ...spec, service: 'csbs', signal: options.signal }, schema);
   }
 }
+

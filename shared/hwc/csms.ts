@@ -2,10 +2,10 @@ import * as z from '../zod.ts';
 import { HwcError } from './errors.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
 import type { Page } from './paginate.ts';
-import { boolish, callAndParse, numberish, optional, parseRequest, present, stringish } from './schema.ts';
+import { boolish, callAndParse, expectNoBody, numberish, optional, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
-import type { CallSpec } from './transport.ts';
+import type { CallResult, CallSpec } from './transport.ts';
 
 /** CSMS (Cloud Secret Management Service): secrets and the events they subscribe to. API v1. */
 
@@ -214,8 +214,9 @@ export class CsmsApi {
    */
   async deleteSecretEvent(params: EventNameRequest, options: CallOptions = {}): Promise<void> {
     const { event_name } = parseRequest(EventNameRequestSchema, params, 'csms.deleteSecretEvent');
+    let result: CallResult;
     try {
-      await this.ctx.transport.call({
+      result = await this.ctx.transport.call({
         operation: 'csms.deleteSecretEvent',
         service: 'csms',
         method: 'DELETE',
@@ -226,6 +227,7 @@ export class CsmsApi {
       if (error instanceof HwcError && error.status === 404 && error.attempts > 1) return;
       throw error;
     }
+    expectNoBody(result, 'csms.deleteSecretEvent');
   }
 
   /** One page of secrets (`GET /v1/{project_id}/secrets`), optionally only those subscribing to `event_name`. */

@@ -1,7 +1,7 @@
 import * as z from '../zod.ts';
 import { preprocess, transformed } from '../zod.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate, paginateByOffset } from './paginate.ts';
-import { boolish, callAndParse, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
+import { boolish, callAndParse, expectNoBody, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions, OffsetListingOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
 import type { CallSpec } from './transport.ts';
@@ -304,7 +304,7 @@ export class KmsApi {
   /** Adds (`create`) or removes (`delete`) up to 10 tags at once; the API answers 204. */
   async batchCreateKmsTags(params: BatchCreateKmsTagsRequest, options: CallOptions = {}): Promise<void> {
     const { key_id, ...body } = parseRequest(BatchCreateKmsTagsRequestSchema, params, 'kms.batchCreateKmsTags');
-    await this.ctx.transport.call({
+    const result = await this.ctx.transport.call({
       operation: 'kms.batchCreateKmsTags',
       service: 'kms',
       method: 'POST',
@@ -313,6 +313,7 @@ export class KmsApi {
       sequence: true,
       signal: options.signal,
     });
+    expectNoBody(result, 'kms.batchCreateKmsTags');
   }
 
   /**

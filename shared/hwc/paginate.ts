@@ -57,6 +57,12 @@ export interface MarkerListing {
    * count keys the filter leaves out; an empty page there proves the end, items there prove a cut page).
    */
   readonly offsetMarkers?: boolean | undefined;
+  /**
+   * How many items the listing holds in all, for an API with no end field whose pages may not say (CSBS's
+   * `checkpoint_items/count`): asked once, when the listing would end on a page shorter than asked without any
+   * answer having given a total. Only with `itemsBefore` (a total must be comparable).
+   */
+  readonly countAll?: (() => Promise<number>) | undefined;
 }
 
 /**
@@ -86,8 +92,13 @@ export async function* paginate<T>(
         if (page.items.length > 0) throw incomplete(listing.operation, `${page.items.length} item(s) follow the page that said it was the last: that page was cut short`);
         return;
       }
-      const step = nextStep(page, cursor, listing, read);
-      if (step !== END) {
+      account(page, listing, read);
+      let step = nextStep(page, cursor, listing, read);
+      if (step === COUNT && listing.countAll !== undefined) {
+        read.total = await listing.countAll();
+        step = nextStep(page, cursor, listing, read);
+      }
+      if (step !== END && step !== COUNT) {
         confirming = step.confirm;
         cursor = step.cursor;
         ahead = fetchPage(cursor);
@@ -114,25 +125,34 @@ interface Reading {
 }
 
 const END = 'end';
-type Step = typeof END | { readonly cursor: string; readonly confirm: boolean };
+/** Ask `countAll` how many items there are, then decide again. */
+const COUNT = 'count';
+type Step = typeof END | typeof COUNT | { readonly cursor: string; readonly confirm: boolean };
+
+/** Counts the page in; fails on a page that holds fewer items than it counts. */
+function account(page: Page<unknown>, listing: MarkerListing, read: Reading): void {
+  const size = page.items.length;
+  if (page.count !== undefined && page.count !== size) throw incomplete(listing.operation, `a page came back with ${size} of the ${page.count} items it counts`);
+  read.items += size;
+  if (page.total !== undefined) read.total = page.total;
+}
 
 /**
- * What follows `page` (read at `cursor`): the next page's cursor, `END` when the page proves the listing ends
- * with it, or a page to read to confirm that. Throws when the page proves neither.
+ * What follows `page` (read at `cursor`, counted in): the next page's cursor, `END` when the page proves the
+ * listing ends with it, a page to read to confirm that, or `COUNT`. Throws when the page proves neither.
  */
 function nextStep(page: Page<unknown>, cursor: string | undefined, listing: MarkerListing, read: Reading): Step {
   const fail = (why: string) => incomplete(listing.operation, why);
   const size = page.items.length;
-  if (page.count !== undefined && page.count !== size) throw fail(`a page came back with ${size} of the ${page.count} items it counts`);
-  read.items += size;
-  if (page.total !== undefined) read.total = page.total;
   const position = listing.offsetMarkers ? offsetOf(cursor ?? '0', listing.operation) : undefined;
   const reached = position !== undefined ? position + size : listing.itemsBefore === undefined ? undefined : listing.itemsBefore + read.items;
   const total = reached === undefined ? undefined : read.total;
   const short = total !== undefined && reached !== undefined && reached < total;
   const next = page.next === '' ? undefined : page.next;
+  // Checked before anything else: a page naming a cursor already read repeats an earlier one, and its items
+  // (counted again) could make a total look reached.
+  if (next !== undefined && read.used.has(next)) throw fail(`the next page's marker ${JSON.stringify(next)} was already read: the listing loops`);
   const onTo = (marker: string): Step => {
-    if (read.used.has(marker)) throw fail(`the next page's marker ${JSON.stringify(marker)} was already read: the listing loops`);
     if (position !== undefined && offsetOf(marker, listing.operation) !== reached) {
       const skips = offsetOf(marker, listing.operation) > (reached as number);
       throw fail(`the page at marker ${position} holds ${size} items but names ${marker} as the next: items would be ${skips ? 'skipped' : 'read twice'}`);
@@ -158,7 +178,7 @@ function nextStep(page: Page<unknown>, cursor: string | undefined, listing: Mark
     throw fail(`listing ended without ${listing.endField} after ${describePage(size, listing.limit)}${at}`);
   }
   // An API with no word for its end: a page shorter than asked is the last, unless a total says more exist.
-  if (size < listing.limit && !short) return END;
+  if (size < listing.limit && !short) return total === undefined && reached !== undefined && listing.countAll !== undefined ? COUNT : END;
   if (size === 0) throw fail(`an empty page at ${reached} of ${total} items`);
   if (next === undefined) throw fail('a page without a marker for the next');
   return onTo(next);

@@ -259,6 +259,19 @@ describe('odd responses (scripted server)', () => {
     await hwc.close();
   });
 
+  it('asks how many backups match when a shorter page gives no count: reads on while more exist, ends when all are read', async () => {
+    const hwc = scripted();
+    const item = (id: string) => ({ id, status: 'available', resource_id: 'r' });
+    script = [{ body: { checkpoint_items: [item('c1'), item('c2')] } }, { body: { count: 3 } }, { body: { checkpoint_items: [item('c3')] } }];
+    expect((await collect(hwc.csbs.listCheckpointItems({ limit: 10, status: 'available' }))).map((i) => i.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(seen.map((r) => r.url.replace(/\/v1\/p1/, ''))).toEqual([
+      '/checkpoint_items?limit=10&status=available',
+      '/checkpoint_items/count?status=available',
+      '/checkpoint_items?limit=10&status=available&marker=c2',
+    ]);
+    await hwc.close();
+  });
+
   it('reads on past a page shorter than asked while the total says more exist', async () => {
     const hwc = scripted();
     const item = (id: string) => ({ id, status: 'available', resource_id: 'r' });

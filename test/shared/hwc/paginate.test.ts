@@ -176,6 +176,11 @@ describe('paginate: a listing proves its end or fails', () => {
       expect((await readPages([{ items: [1, 2], next: '2', total: 5 }, { items: [], total: 5 }], csbs)).error).toBe('an empty page at 2 of 5 items');
     });
 
+    it('fails on a page that repeats an earlier one, though its items would make the total look reached', async () => {
+      const repeated = await readPages([{ items: [1, 2], next: '2', total: 3 }, { items: [1, 2], next: '2', total: 3 }], csbs);
+      expect(repeated.error).toBe('the next page\'s marker "2" was already read: the listing loops');
+    });
+
     it('does not compare totals from a start that is not an offset', async () => {
       expect(await readPages([{ items: [1, 2], next: '2', total: 9 }], { ...csbs, start: 'x', itemsBefore: undefined })).toMatchObject({ items: [1, 2], error: undefined });
     });
