@@ -73,7 +73,8 @@ interface Page<T> {
 
 /**
  * A page of names after `marker` (exclusive), in name order. `next_marker` is the page's last name and is
- * present only when more items follow; `previous_marker` echoes the marker the page started after.
+ * present only when more items follow (or, variant `csmsNextMarker: 'always'`, whenever the page holds items);
+ * `previous_marker` echoes the marker the page started after.
  */
 function pageByName<T>(ctx: ApiContext, names: SortedNames, lookup: (name: string) => T | undefined, markerPattern: RegExp, accept: (item: T) => boolean): Page<T> {
   const limit = parseCount(ctx.query.get('limit'), 1, 1000);
@@ -101,7 +102,7 @@ function pageByName<T>(ctx: ApiContext, names: SortedNames, lookup: (name: strin
     items,
     page_info: {
       current_count: items.length,
-      ...(more ? { next_marker: last } : {}),
+      ...(more || (items.length > 0 && ctx.state.variants.csmsNextMarker === 'always') ? { next_marker: last } : {}),
       ...(marker !== undefined ? { previous_marker: marker } : {}),
     },
   };

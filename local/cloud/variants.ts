@@ -24,6 +24,12 @@ export interface ApiVariants {
    * the filter lists, `all` every key of the project.
    */
   readonly listKeysTotal?: 'matching' | 'all';
+  /**
+   * CSMS `page_info.next_marker` ("下一页查询地址(本页的末尾凭据名称…)": this page's last name): `when-more`
+   * (default) only when more items follow, `always` on every page that holds items, so that a listing ends
+   * on an empty page.
+   */
+  readonly csmsNextMarker?: 'when-more' | 'always';
 }
 
 /** The page size a listing answers with: as asked (or the API's default), at most the cloud's `pageCap`. */

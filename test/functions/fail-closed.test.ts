@@ -116,6 +116,18 @@ describe('a listing that ends early is not taken as complete', () => {
     expect(failed(report)).toEqual([]);
   });
 
+  it('guard and prune: a CSMS that names a next marker on its last page too ends the listing on the empty page after it', async () => {
+    const r = await start({ ...guardFixture(), events: [event('late'), event('orphan-1')] });
+    r.cloud.setVariants({ csmsNextMarker: 'always', pageCap: 50 });
+    const guarded = await sweep(r, createGuard);
+    expect(stateOf(r, kid(1))).toBe('3');
+    expect(failed(guarded)).toEqual([]);
+    const pruned = await sweep(r, createPrune);
+    expect(failed(pruned)).toEqual([]);
+    expect(r.cloud.stats.attempts).toMatchObject({ 'csms.deleteSecretEvent orphan-1': 1 });
+    expect(r.cloud.stats.attempts['csms.deleteSecretEvent late']).toBeUndefined();
+  });
+
   it('check-restorable: a server that pages backups by fewer than asked still has every server checked', async () => {
     const created = new Date(NOW.getTime() - 3_600_000).toISOString().replace('Z', '000');
     const servers = Array.from({ length: 25 }, (_, i) => ({ id: `srv-${i}`, name: `srv-${i}`, volumes: [`srv-${i}-sys`] }));

@@ -69,6 +69,16 @@ describe('listKeysTotal', () => {
   });
 });
 
+describe('csmsNextMarker', () => {
+  it("'always': every page that holds items names its last as the next marker; the page after the last is empty", async () => {
+    cloud.setVariants({ csmsNextMarker: 'always' });
+    const last = await events('?limit=3&marker=event-1');
+    expect(last.body.page_info).toMatchObject({ current_count: 3, next_marker: 'event-4' });
+    const after = await events('?limit=3&marker=event-4');
+    expect(after.body).toEqual({ events: [], page_info: { current_count: 0, previous_marker: 'event-4' } });
+  });
+});
+
 describe('GET checkpoint_items/count', () => {
   it('counts the backups the filters match, as the listing does', async () => {
     const all = await call(cloud, 'GET', `${paths(cloud).checkpointItems}/count`);
