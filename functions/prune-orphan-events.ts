@@ -1,3 +1,4 @@
+import { SECRET_EVENT_STATES, SECRET_STATES } from '../shared/hwc/csms.ts';
 import { HwcError } from '../shared/hwc/errors.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import { matchesGlob } from '../shared/policy.ts';
@@ -7,7 +8,6 @@ import { guardrail } from '../shared/runtime/guardrail.ts';
 import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
 import type { ReportAction } from '../shared/runtime/report.ts';
 import { tryCtsTimeToDate } from '../shared/triggers/time.ts';
-import { SECRET_EVENT_STATES, SECRET_STATES } from '../shared/hwc/csms.ts';
 import { undocumented } from './lib/documented.ts';
 import { failureReason } from './lib/failure.ts';
 

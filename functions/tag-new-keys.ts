@@ -165,8 +165,8 @@ async function sweep(r: GuardrailRun): Promise<void> {
       r.policy.concurrency,
       async (listed) => {
         if (r.outOfTime()) stop = true;
-        const unknown = listed.key === undefined ? undefined : undocumentedKeyState(listed.key);
-        if (unknown !== undefined && skipReason(listed.key as KeyView) === undefined) {
+        const unknown = listed.key !== undefined && skipReason(listed.key) === undefined ? undocumentedKeyState(listed.key) : undefined;
+        if (unknown !== undefined) {
           r.report.failed('tag', listed.keyId, `${unknown}: left alone`);
           return;
         }

@@ -4,8 +4,9 @@ import { HwcError, LocalErrorCode } from './errors.ts';
 
 /**
  * Paged listings that prove they are complete. A listing the guardrails act on must have been read to its
- * documented end: a page that says it is the last (`truncated: false`, `page_info` without `next_marker`), or
- * a total reached. Anything else (the word about more pages missing, a cursor seen twice, an empty page while
+ * documented end: a page that says it is the last (`truncated: false`, `page_info` without `next_marker`), a
+ * total reached, or, for an API with no such word (CSBS), a page shorter than asked once as many items as
+ * match were read. Anything else (the word about more pages missing, a cursor seen twice, an empty page while
  * more were announced, a page that holds fewer items than it counts, a total not reached) ends the listing
  * with an `HwcError` (`WARDEN.INCOMPLETE_LISTING`) naming the operation and what was wrong, never with a
  * silent early end. What each service's answer says is read by the service (kms.ts, csms.ts, csbs.ts); the
