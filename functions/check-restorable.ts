@@ -1,3 +1,4 @@
+import { CHECKPOINT_ITEM_STATUSES } from '../shared/hwc/csbs.ts';
 import type { CheckpointItem, CheckRestorableRequest, RestorableResult } from '../shared/hwc/csbs.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import type { Policy } from '../shared/policy.ts';
@@ -6,6 +7,7 @@ import { guardrail } from '../shared/runtime/guardrail.ts';
 import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
 import type { ReportAction } from '../shared/runtime/report.ts';
 import { tryCtsTimeToDate } from '../shared/triggers/time.ts';
+import { undocumented } from './lib/documented.ts';
 import { failureReason } from './lib/failure.ts';
 
 /**
@@ -20,6 +22,10 @@ import { failureReason } from './lib/failure.ts';
  *              answer was an error or did not mention the server), "cannot check: …" (no request could be built)
  * - `deferred` "out of time: left for the next run"
  * A stale server is `failed` even when its old backup restores; that check still runs and its result is added.
+ * A server with a backup in a status the API does not document is `failed` ("cannot check: backup … has
+ * undocumented status …"), unchecked: which of its backups is the newest available cannot be told. A listing of
+ * backups that cannot prove it is complete fails the run (a failed `sweep` naming the call): no server is then
+ * reported, let alone reported restorable.
  *
  * Checking is read-only, so a dry run changes nothing it would not change anyway: it checks and reports exactly
  * like a real run (the report says `dryRun: true`).
@@ -104,6 +110,11 @@ export function planChecks(items: readonly CheckpointItem[], policy: Pick<Policy
 }
 
 function planServer(serverId: string, items: readonly CheckpointItem[], policy: Pick<Policy, 'backupMaxAgeHours'>, now: Date): ServerCheck {
+  const unknown = items.flatMap((item) => {
+    const why = undocumented('status', item.status, CHECKPOINT_ITEM_STATUSES);
+    return why === undefined ? [] : [`backup ${item.id} has ${why}`];
+  });
+  if (unknown.length > 0) return { serverId, problem: unknown.slice(0, 3).join('; ') };
   const limit = `stale: no available backup newer than ${policy.backupMaxAgeHours} h`;
   const available = items
     .filter((item) => item.status === 'available')

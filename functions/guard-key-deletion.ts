@@ -8,6 +8,7 @@ import { forEachLimit } from '../shared/runtime/concurrency.ts';
 import { guardrail } from '../shared/runtime/guardrail.ts';
 import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
 import type { CtsTrace } from '../shared/triggers/schemas/cts.ts';
+import { failedCall, undocumentedKeyState } from './lib/documented.ts';
 import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
 import { fitTags, TAG_LIMIT_REASON } from './lib/key-tags.ts';
 import { keyIdOfTrace } from './lib/key-trace.ts';
@@ -161,7 +162,8 @@ async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
   const pending: KeyView[] = [];
   try {
     for await (const key of r.cloud.kms.listKeys({ key_state: KeyState.pendingDeletion, key_spec: 'ALL', limit: SWEEP_PAGE_SIZE })) {
-      if (key.key_state === KeyState.pendingDeletion) pending.push(key); // the filter is the API's; do not rely on it
+      // The filter is the API's; do not rely on it. A key in an undocumented state is reported by guardKey.
+      if (key.key_state === KeyState.pendingDeletion || undocumentedKeyState(key) !== undefined) pending.push(key);
     }
   } catch (error) {
     r.report.failed('sweep', 'kms.listKeys', failureReason(error));
@@ -187,6 +189,12 @@ async function sweep(r: GuardrailRun, secrets: SecretIndex): Promise<void> {
 
 /** Observe → plan → apply for one key whose details (and maybe tags) we have. */
 async function guardKey(r: GuardrailRun, key: KeyView, secrets: SecretIndex, listedTags?: readonly Tag[]): Promise<void> {
+  const unknown = undocumentedKeyState(key);
+  if (unknown) {
+    // Not "no longer pending deletion": a state we do not understand may be one.
+    r.report.failed('cancel-deletion', key.key_id, `${unknown}: cannot tell whether it is pending deletion`);
+    return;
+  }
   const skip = skipReason(key);
   if (skip) {
     r.report.skipped('cancel-deletion', key.key_id, skip);
@@ -200,7 +208,7 @@ async function guardKey(r: GuardrailRun, key: KeyView, secrets: SecretIndex, lis
       observed = { ...observed, inUse: { secret: await secrets.secretUsing(key) } };
     } catch (error) {
       // Unknown is not "unused": leave the key as it is and say why; the next run asks again.
-      r.report.failed('cancel-deletion', key.key_id, `cannot tell whether a secret uses the key: ${failureReason(error)}`);
+      r.report.failed('cancel-deletion', key.key_id, `cannot tell whether a secret uses the key: ${failedCall(error)}`);
       return;
     }
   }

@@ -1,3 +1,4 @@
+import { SECRET_EVENT_STATES, SECRET_STATES } from '../shared/hwc/csms.ts';
 import { HwcError } from '../shared/hwc/errors.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import { matchesGlob } from '../shared/policy.ts';
@@ -7,6 +8,7 @@ import { guardrail } from '../shared/runtime/guardrail.ts';
 import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../shared/runtime/guardrail.ts';
 import type { ReportAction } from '../shared/runtime/report.ts';
 import { tryCtsTimeToDate } from '../shared/triggers/time.ts';
+import { undocumented } from './lib/documented.ts';
 import { failureReason } from './lib/failure.ts';
 
 /**
@@ -19,7 +21,9 @@ import { failureReason } from './lib/failure.ts';
  *   400 we ask ListSecrets?event_name whether a secret took the event up since we looked: then the event is
  *   `skipped` ("kept: now referenced by a secret"), not failed. An event already gone is `skipped` too.
  * - Events in use are not actions: they are counted in the log, not listed (there can be thousands).
- * - If any listing fails the run fails before deleting anything: orphans are only orphans over *every* secret.
+ * - If any listing fails (or cannot prove it was read to its end) the run fails before deleting anything:
+ *   orphans are only orphans over *every* secret. So does a secret in a state the API does not document: what
+ *   it references cannot be trusted. An orphan in an undocumented state is reported `failed`, not deleted.
  */
 
 export const KIND = 'delete-event';
@@ -30,6 +34,8 @@ export interface ObservedEvent {
   readonly name: string;
   /** Undefined when the cloud gave no readable `create_time`. */
   readonly createdAt: Date | undefined;
+  /** Why the event's state is not understood (undocumented); undefined when it is. */
+  readonly unknownState?: string | undefined;
 }
 
 export interface ObservedEvents {
@@ -39,6 +45,8 @@ export interface ObservedEvents {
   readonly secretCount: number;
   /** Secrets the cloud listed without `event_subscriptions`: what they reference is unknown. */
   readonly unknownReferences: readonly string[];
+  /** Secrets in a state the API does not document, with it: what they reference cannot be trusted. */
+  readonly unknownStates: readonly string[];
 }
 
 export interface PlannedEvent {
@@ -53,6 +61,8 @@ export interface PrunePlan {
   readonly overCap: readonly PlannedEvent[];
   /** Orphans kept: matching a keep glob, within the grace period, or of unknown age. */
   readonly kept: readonly PlannedEvent[];
+  /** Orphans not understood (an undocumented state): reported failed, not deleted. */
+  readonly unknown: readonly PlannedEvent[];
   /** Events a secret subscribes to: not acted on. */
   readonly referenced: number;
 }
@@ -70,6 +80,11 @@ export const definition: GuardrailDefinition = {
       r.report.failed('sweep', 'csms.listSecrets', `no event_subscriptions for ${observed.unknownReferences.length} secret(s) (${names}): which events they use is unknown, nothing deleted`);
       return;
     }
+    if (observed.unknownStates.length > 0) {
+      const which = observed.unknownStates.slice(0, 5).join('; ');
+      r.report.failed('sweep', 'csms.listSecrets', `${observed.unknownStates.length} secret(s) in a state not understood (${which}): which events they use cannot be trusted, nothing deleted`);
+      return;
+    }
     const plan = planPrune(observed, r.policy, r.now);
     r.log.info('observed', {
       events: observed.events.length,
@@ -78,6 +93,7 @@ export const definition: GuardrailDefinition = {
       toDelete: plan.deletions.length,
       overCap: plan.overCap.length,
       kept: plan.kept.length,
+      unknown: plan.unknown.length,
     });
     await applyPrune(plan, r);
   },
@@ -98,31 +114,37 @@ export const handler = createHandler();
 export async function observe(cloud: HuaweiCloud): Promise<ObservedEvents> {
   const events: ObservedEvent[] = [];
   for await (const event of cloud.csms.listSecretEvents()) {
-    events.push({ name: event.name, createdAt: tryCtsTimeToDate(event.create_time) });
+    events.push({ name: event.name, createdAt: tryCtsTimeToDate(event.create_time), unknownState: undocumented('state', event.state, SECRET_EVENT_STATES) });
   }
   const referenced = new Set<string>();
   const unknownReferences: string[] = [];
+  const unknownStates: string[] = [];
   let secretCount = 0;
   for await (const secret of cloud.csms.listSecrets()) {
     secretCount++;
     if (secret.event_subscriptions === undefined) unknownReferences.push(secret.name);
+    const state = undocumented('state', secret.state, SECRET_STATES);
+    if (state !== undefined) unknownStates.push(`${secret.name}: ${state}`);
     for (const name of secret.event_subscriptions ?? []) referenced.add(name);
   }
-  return { events, referenced, secretCount, unknownReferences };
+  return { events, referenced, secretCount, unknownReferences, unknownStates };
 }
 
 // ---- plan -------------------------------------------------------------------------------------
 
 /** Pure: which events to delete now, which wait for a later run, which are kept and why. */
-export function planPrune(observed: Omit<ObservedEvents, 'unknownReferences'>, policy: PrunePolicy, now: Date): PrunePlan {
+export function planPrune(observed: Pick<ObservedEvents, 'events' | 'referenced' | 'secretCount'>, policy: PrunePolicy, now: Date): PrunePlan {
   const graceMs = policy.orphanGraceDays * DAY_MS;
   const orphans: Array<{ name: string; createdAt: Date }> = [];
   const kept: PlannedEvent[] = [];
+  const unknown: PlannedEvent[] = [];
   let referenced = 0;
   for (const event of observed.events) {
     const keepGlob = policy.keepEvents.find((glob) => matchesGlob(event.name, glob));
     if (observed.referenced.has(event.name)) {
       referenced++;
+    } else if (event.unknownState !== undefined) {
+      unknown.push({ name: event.name, reason: `${event.unknownState}: not deleted` });
     } else if (keepGlob !== undefined) {
       kept.push({ name: event.name, reason: `kept: matches keep glob ${JSON.stringify(keepGlob)}` });
     } else if (event.createdAt === undefined) {
@@ -143,7 +165,7 @@ export function planPrune(observed: Omit<ObservedEvents, 'unknownReferences'>, p
     reason: `no secret subscribes to it (created ${o.createdAt.toISOString()})`,
   }));
   const overCap = orphans.slice(cap).map((o) => ({ name: o.name, reason: `over the cap of ${cap} deletions per run` }));
-  return { deletions, overCap, kept, referenced };
+  return { deletions, overCap, kept, unknown, referenced };
 }
 
 // ---- apply + report ---------------------------------------------------------------------------
@@ -164,6 +186,7 @@ export async function applyPrune(plan: PrunePlan, r: ApplyRun): Promise<void> {
   for (const outcome of outcomes) r.report.add(outcome);
   for (const e of plan.overCap) r.report.deferred(KIND, e.name, e.reason);
   for (const e of plan.kept) r.report.skipped(KIND, e.name, e.reason);
+  for (const e of plan.unknown) r.report.failed(KIND, e.name, e.reason);
 }
 
 async function deleteEvent(cloud: HuaweiCloud, event: PlannedEvent): Promise<ReportAction> {

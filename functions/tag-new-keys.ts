@@ -11,6 +11,7 @@ import type { CtsTrace } from '../shared/triggers/schemas/cts.ts';
 import { toIsoDate, tryCtsTimeToDate } from '../shared/triggers/time.ts';
 import { describeUser } from '../shared/triggers/user.ts';
 import type { CtsUserLike } from '../shared/triggers/user.ts';
+import { undocumentedKeyState } from './lib/documented.ts';
 import { failureReason, isKeyGone, KEY_GONE_REASON } from './lib/failure.ts';
 import { fitTags, formatTags, sanitizeTags, TAG_LIMIT_REASON, truncateChars } from './lib/key-tags.ts';
 import type { SanitizedTags, TagFit } from './lib/key-tags.ts';
@@ -116,19 +117,21 @@ export function renderKeyDescription(template: string, creation: Creation, key: 
   return truncateChars(text, DESCRIPTION_MAX_CHARS);
 }
 
-/** Why a key is never tagged or described; undefined when it may be. */
+/**
+ * Why a key is never tagged or described; undefined when it may be (or when its state is undocumented, which
+ * is a failure rather than a reason to skip: see `planKey`).
+ */
 export function skipReason(key: Pick<KeyView, 'key_alias' | 'key_state' | 'default_key_flag'>): string | undefined {
   if (isDefaultKey(key)) return 'default key (alias */default): never tagged or described';
   if (key.key_state === KeyState.pendingDeletion) return 'key is pending deletion (state 4)';
-  if (!TAGGABLE_STATES.has(key.key_state)) return `unexpected key state ${JSON.stringify(key.key_state)}: left alone`;
+  if (key.key_state === KeyState.frozen) return 'key is frozen (state 7): left alone';
   return undefined;
 }
 
-/** States in which a key may be tagged and described; anything else (frozen, undocumented) is left alone. */
-const TAGGABLE_STATES: ReadonlySet<string> = new Set([KeyState.pendingActivation, KeyState.enabled, KeyState.disabled, KeyState.pendingImport]);
-
 export type KeyPlan =
   | { readonly skip: string }
+  /** A key we do not understand (an undocumented state): reported failed, left alone. */
+  | { readonly fail: string }
   | {
       readonly tags: TagFit;
       /** Wanted tag keys that are empty once made valid. */
@@ -146,6 +149,8 @@ export interface KeyObservation {
 export function planKey(observed: KeyObservation, policy: TagPolicy, creation?: Creation): KeyPlan {
   const skip = skipReason(observed.key);
   if (skip) return { skip };
+  const unknown = undocumentedKeyState(observed.key);
+  if (unknown) return { fail: `${unknown}: left alone` };
   const wanted = wantedTags(policy, creation);
   const hasDescription = (observed.key.key_description ?? '').trim() !== '';
   const rendered = creation && !hasDescription ? renderKeyDescription(policy.keyDescriptionTemplate, creation, observed.key) : undefined;
@@ -182,7 +187,7 @@ async function tagTracedKey(r: GuardrailRun, trace: CtsTrace): Promise<void> {
   }
   const key = await observe(r, keyId, () => r.cloud.kms.listKeyDetail({ key_id: keyId }).then((answer) => answer.key_info));
   if (!key) return;
-  const tags = skipReason(key) ? [] : await observe(r, keyId, () => showTags(r.cloud, keyId));
+  const tags = skipReason(key) || undocumentedKeyState(key) ? [] : await observe(r, keyId, () => showTags(r.cloud, keyId));
   if (!tags) return;
   const creation = skipReason(key) ? undefined : creationOf(trace, key);
   if (creation && 'unverified' in creation) r.report.skipped('tag', keyId, creation.unverified);
@@ -212,6 +217,11 @@ async function sweep(r: GuardrailRun): Promise<void> {
       r.policy.concurrency,
       async (listed) => {
         if (r.outOfTime()) stop = true;
+        const unknown = listed.key !== undefined && skipReason(listed.key) === undefined ? undocumentedKeyState(listed.key) : undefined;
+        if (unknown !== undefined) {
+          r.report.failed('tag', listed.keyId, `${unknown}: left alone`);
+          return;
+        }
         if (!needsWork(listed, wanted.tags)) return;
         if (stop) {
           r.report.deferred('tag', listed.keyId, OUT_OF_TIME);
@@ -264,6 +274,10 @@ async function observe<T>(r: GuardrailRun, keyId: string, read: () => Promise<T>
 async function apply(r: GuardrailRun, keyId: string, plan: KeyPlan, options: { explain: boolean }): Promise<void> {
   if ('skip' in plan) {
     r.report.skipped('tag', keyId, plan.skip);
+    return;
+  }
+  if ('fail' in plan) {
+    r.report.failed('tag', keyId, plan.fail);
     return;
   }
   const { add, kept, overLimit } = plan.tags;

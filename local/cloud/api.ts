@@ -69,6 +69,8 @@ export interface Route {
   readonly sequenced?: boolean;
   /** Mutating calls: record a CTS trace when they succeed. */
   readonly trace?: TraceSpec;
+  /** A paged listing: the pagination faults apply to it. */
+  readonly listing?: boolean;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

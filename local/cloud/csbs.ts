@@ -2,6 +2,7 @@ import type { ApiContext, ApiResult, Route } from './api.ts';
 import { isRecord, parseCount } from './api.ts';
 import { ApiError } from './errors.ts';
 import type { CheckpointItem, Server } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /** CSBS: backups (`checkpoint_items`) and whether one can be restored to a server. Errors top-level, CSBS.* codes. */
 
@@ -84,22 +85,33 @@ function parseSort(value: string): (a: CheckpointItem, b: CheckpointItem) => num
   };
 }
 
-function listCheckpointItems(ctx: ApiContext): ApiResult {
-  const { query } = ctx;
-  const limit = parseCount(query.get('limit'), 1, 1000);
-  if (limit === null) throw invalid('limit');
-  const offset = parseCount(query.get('offset'), 0, 1_000_000_000);
-  if (offset === null) throw invalid('offset');
+/** The backups the query's filters (status, resource_id, resource_type, checkpoint_id, name) match; all when none. */
+function matcher(query: URLSearchParams): (item: CheckpointItem) => boolean {
   const status = query.get('status');
   if (status !== null && !STATUSES.has(status)) throw invalid('status');
-  const sort = query.get('sort');
-  if (sort !== null && sort.length > 255) throw invalid('sort');
   const filters = {
     resource_id: query.get('resource_id'),
     resource_type: query.get('resource_type'),
     checkpoint_id: query.get('checkpoint_id'),
   };
   const name = query.get('name');
+  return (item) =>
+    (status === null || item.status === status) &&
+    (filters.resource_id === null || item.resource_id === filters.resource_id) &&
+    (filters.resource_type === null || item.resource_type === filters.resource_type) &&
+    (filters.checkpoint_id === null || item.checkpoint_id === filters.checkpoint_id) &&
+    (name === null || item.name.includes(name));
+}
+
+function listCheckpointItems(ctx: ApiContext): ApiResult {
+  const { query } = ctx;
+  const limit = parseCount(query.get('limit'), 1, 1000);
+  if (limit === null) throw invalid('limit');
+  const offset = parseCount(query.get('offset'), 0, 1_000_000_000);
+  if (offset === null) throw invalid('offset');
+  const sort = query.get('sort');
+  if (sort !== null && sort.length > 255) throw invalid('sort');
+  const matches = matcher(query);
   const marker = query.get('marker') || undefined;
 
   let items = ctx.project.checkpointOrder;
@@ -109,16 +121,10 @@ function listCheckpointItems(ctx: ApiContext): ApiResult {
     position = items.findIndex((item) => item.id === marker) + 1;
     if (position === 0) throw invalid(`marker ${marker} not found`);
   }
-  const matches = (item: CheckpointItem) =>
-    (status === null || item.status === status) &&
-    (filters.resource_id === null || item.resource_id === filters.resource_id) &&
-    (filters.resource_type === null || item.resource_type === filters.resource_type) &&
-    (filters.checkpoint_id === null || item.checkpoint_id === filters.checkpoint_id) &&
-    (name === null || item.name.includes(name));
 
   let count = 0;
   let skip = offset ?? 0;
-  const size = limit ?? 1000;
+  const size = pageSizeOf(ctx.state.variants, limit ?? 1000);
   const page: unknown[] = [];
   items.forEach((item, index) => {
     if (!matches(item)) return;
@@ -128,6 +134,12 @@ function listCheckpointItems(ctx: ApiContext): ApiResult {
     else page.push(checkpointItemView(item, ctx.state.region));
   });
   return { status: 200, body: { checkpoint_items: page, count } };
+}
+
+/** `GET /v1/{project_id}/checkpoint_items/count`: how many backups the filters match. */
+function countCheckpointItems(ctx: ApiContext): ApiResult {
+  const matches = matcher(ctx.query);
+  return { status: 200, body: { count: ctx.project.checkpointOrder.filter(matches).length } };
 }
 
 function showCheckpointItem(ctx: ApiContext): ApiResult {
@@ -218,9 +230,18 @@ export const csbsRoutes: readonly Route[] = [
     method: 'GET',
     path: '/v1/{project_id}/checkpoint_items',
     operation: 'csbs.listCheckpointItems',
+    listing: true,
     operationId: 'ListCheckpointItems',
     style: 'csbs',
     handler: listCheckpointItems,
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/checkpoint_items/count',
+    operation: 'csbs.countCheckpointItems',
+    operationId: 'CountCheckpointItems',
+    style: 'csbs',
+    handler: countCheckpointItems,
   },
   {
     method: 'GET',

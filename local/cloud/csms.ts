@@ -3,6 +3,7 @@ import type { ApiContext, ApiResult, Route, TraceSpec } from './api.ts';
 import { isRecord, parseCount } from './api.ts';
 import { ApiError } from './errors.ts';
 import type { KmsKey, ProjectState, Secret, SecretEvent, SortedNames } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /**
  * CSMS: secret events (`/v1/{project_id}/csms/events`) and secrets (`/v1/{project_id}/secrets`).
@@ -72,14 +73,15 @@ interface Page<T> {
 
 /**
  * A page of names after `marker` (exclusive), in name order. `next_marker` is the page's last name and is
- * present only when more items follow; `previous_marker` echoes the marker the page started after.
+ * present only when more items follow (or, variant `csmsNextMarker: 'always'`, whenever the page holds items);
+ * `previous_marker` echoes the marker the page started after.
  */
 function pageByName<T>(ctx: ApiContext, names: SortedNames, lookup: (name: string) => T | undefined, markerPattern: RegExp, accept: (item: T) => boolean): Page<T> {
   const limit = parseCount(ctx.query.get('limit'), 1, 1000);
   if (limit === null) throw invalid('limit');
   const marker = ctx.query.get('marker') || undefined;
   if (marker !== undefined && !markerPattern.test(marker)) throw invalid('marker');
-  const size = limit ?? 50;
+  const size = pageSizeOf(ctx.state.variants, limit ?? 50);
   const items: T[] = [];
   let last = '';
   let index = names.indexAfter(marker);
@@ -100,7 +102,7 @@ function pageByName<T>(ctx: ApiContext, names: SortedNames, lookup: (name: strin
     items,
     page_info: {
       current_count: items.length,
-      ...(more ? { next_marker: last } : {}),
+      ...(more || (items.length > 0 && ctx.state.variants.csmsNextMarker === 'always') ? { next_marker: last } : {}),
       ...(marker !== undefined ? { previous_marker: marker } : {}),
     },
   };
@@ -314,6 +316,7 @@ export const csmsRoutes: readonly Route[] = [
     method: 'GET',
     path: '/v1/{project_id}/csms/events',
     operation: 'csms.listSecretEvents',
+    listing: true,
     operationId: 'ListSecretEvents',
     style: 'csms',
     handler: listSecretEvents,
@@ -344,7 +347,7 @@ export const csmsRoutes: readonly Route[] = [
     handler: deleteSecretEvent,
     trace: trace('deleteSecretEvent'),
   },
-  { method: 'GET', path: '/v1/{project_id}/secrets', operation: 'csms.listSecrets', operationId: 'ListSecrets', style: 'csms-secret', handler: listSecrets },
+  { method: 'GET', path: '/v1/{project_id}/secrets', operation: 'csms.listSecrets', operationId: 'ListSecrets', style: 'csms-secret', handler: listSecrets, listing: true },
   {
     method: 'POST',
     path: '/v1/{project_id}/secrets',

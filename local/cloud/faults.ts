@@ -11,12 +11,45 @@ export type TransportFaultKind = '429' | '500' | '502' | '503' | '504' | 'reset'
  * - `odd-4xx`: 400 with an HTML body, no error code;
  * - `missing-fields`: the real answer, with every object below the top level emptied (`keys: [{}, {}]`);
  * - `unexpected-state`: the real answer, with every `key_state` / `state` / `status` set to a value no
- *   document lists ("99" / "UNKNOWN").
- * The last two rewrite the real answer, so the call is always handled (whatever `when` says).
+ *   document lists ("99" / "UNKNOWN");
+ * - `wrong-types`: the real answer with every value below the top level of another type than documented: a
+ *   string becomes a one-element array of itself, a number the string "<n> items", a boolean "yes";
+ * - `missing-pagination` (listings only): the real page without its pagination fields: every top-level field
+ *   but the item arrays goes (ListKeys `truncated`/`next_marker`/`total`, ListKmsByTags `total_count`, CSMS
+ *   `page_info`, CSBS `count`);
+ * - `repeated-cursor` (listings only): a page asked for with a cursor (`marker` or `offset`) is answered as if
+ *   asked without one: the first page again, whose next cursor is one the caller already used;
+ * - `truncated-page` (listings only): the page cut short, its last third of items dropped (at least one item
+ *   kept), every other field (cursors, `truncated`, totals, `current_count`) as computed for the whole page.
+ * All but the first four rewrite (or re-ask) the real answer, so the call is always handled, whatever `when`
+ * says. A server that pages by fewer items than asked, honestly, is the `pageCap` variant (./variants.ts).
  */
-export type HostileKind = 'malformed-json' | 'error-200' | 'empty-200' | 'odd-4xx' | 'missing-fields' | 'unexpected-state';
+export type HostileKind =
+  | 'malformed-json'
+  | 'error-200'
+  | 'empty-200'
+  | 'odd-4xx'
+  | 'missing-fields'
+  | 'unexpected-state'
+  | 'wrong-types'
+  | 'missing-pagination'
+  | 'repeated-cursor'
+  | 'truncated-page';
 export type FaultKind = TransportFaultKind | HostileKind;
-export const HOSTILE_KINDS: readonly HostileKind[] = ['malformed-json', 'error-200', 'empty-200', 'odd-4xx', 'missing-fields', 'unexpected-state'];
+export const HOSTILE_KINDS: readonly HostileKind[] = [
+  'malformed-json',
+  'error-200',
+  'empty-200',
+  'odd-4xx',
+  'missing-fields',
+  'unexpected-state',
+  'wrong-types',
+  'missing-pagination',
+  'repeated-cursor',
+  'truncated-page',
+];
+/** Hostile kinds about pages: drawn only for listing calls (for any other call their share draws no fault). */
+export const PAGINATION_KINDS: ReadonlySet<HostileKind> = new Set(['missing-pagination', 'repeated-cursor', 'truncated-page']);
 
 export interface FaultConfig {
   /** Added to every matching call before it is handled. */
@@ -62,6 +95,10 @@ export const faultConfigSchema: z.ZodType<FaultConfig> = z
         'odd-4xx': probability.optional(),
         'missing-fields': probability.optional(),
         'unexpected-state': probability.optional(),
+        'wrong-types': probability.optional(),
+        'missing-pagination': probability.optional(),
+        'repeated-cursor': probability.optional(),
+        'truncated-page': probability.optional(),
       })
       .strict()
       .optional(),
@@ -85,9 +122,9 @@ export function isHostile(kind: FaultKind): kind is HostileKind {
   return (HOSTILE_KINDS as readonly string[]).includes(kind);
 }
 
-/** Hostile kinds that rewrite the real answer (the call is handled first). */
-export function rewritesAnswer(kind: FaultKind): boolean {
-  return kind === 'missing-fields' || kind === 'unexpected-state';
+/** Hostile kinds that rewrite (or re-ask) the real answer: the call is handled. */
+export function rewritesAnswer(kind: FaultKind): kind is HostileKind {
+  return isHostile(kind) && !['malformed-json', 'error-200', 'empty-200', 'odd-4xx'].includes(kind);
 }
 
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; returns numbers in [0, 1). */
@@ -133,8 +170,11 @@ export class FaultInjector {
     return this.current.latencyMs;
   }
 
-  /** Draws from the PRNG only for calls the configuration applies to, so filtered-out calls don't shift it. */
-  decide(operation: string): FaultDecision | undefined {
+  /**
+   * Draws from the PRNG only for calls the configuration applies to, so filtered-out calls don't shift it. A
+   * draw that lands on a pagination kind for a call that lists nothing is no fault.
+   */
+  decide(operation: string, listing = false): FaultDecision | undefined {
     const rate = this.current?.rate;
     if (!rate || !this.applies(operation)) return undefined;
     const draw = this.random();
@@ -142,6 +182,7 @@ export class FaultInjector {
     for (const kind of KINDS) {
       threshold += rate[kind] ?? 0;
       if (draw < threshold) {
+        if (!listing && isHostile(kind) && PAGINATION_KINDS.has(kind)) return undefined;
         this.injected.total++;
         this.injected.byKind[kind] = (this.injected.byKind[kind] ?? 0) + 1;
         return { kind, phase: this.phase() };
@@ -159,4 +200,53 @@ export class FaultInjector {
   private applies(operation: string): boolean {
     return this.operations === undefined || this.operations.has(operation);
   }
+}
+
+const ODD_STATES: Readonly<Record<string, string>> = { key_state: '99', state: 'UNKNOWN', status: 'UNKNOWN', trigger_status: 'UNKNOWN' };
+
+/** The real answer as a `rewritesAnswer` kind returns it (`repeated-cursor` re-asks instead: unchanged here). */
+export function rewriteAnswer(kind: HostileKind, body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  if (Array.isArray(body)) {
+    // A bare-array answer (FunctionGraph's ListFunctionTriggers): its items rewritten, no pagination to lose.
+    if (kind === 'missing-fields') return body.map(emptied);
+    if (kind === 'unexpected-state') return oddStates(body);
+    if (kind === 'wrong-types') return retyped(body);
+    return body;
+  }
+  const top = Object.entries(body);
+  switch (kind) {
+    case 'missing-fields':
+      return Object.fromEntries(top.map(([key, value]) => [key, emptied(value)]));
+    case 'unexpected-state':
+      return oddStates(body);
+    case 'wrong-types':
+      return retyped(body);
+    case 'missing-pagination':
+      return Object.fromEntries(top.filter(([, value]) => Array.isArray(value)));
+    case 'truncated-page':
+      return Object.fromEntries(top.map(([key, value]) => [key, Array.isArray(value) && value.length > 1 ? value.slice(0, value.length - Math.ceil(value.length / 3)) : value]));
+    default:
+      return body;
+  }
+}
+
+function emptied(value: unknown): unknown {
+  return Array.isArray(value) ? value.map(emptied) : typeof value === 'object' && value !== null ? {} : value;
+}
+
+function oddStates(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(oddStates);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, Object.hasOwn(ODD_STATES, key) ? ODD_STATES[key] : oddStates(item)]));
+}
+
+/** Every scalar of another type: a string in a one-element array, a number as "<n> items", a boolean as "yes". */
+function retyped(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(retyped);
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number') return `${value} items`;
+  if (typeof value === 'boolean') return 'yes';
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, retyped(item)]));
 }

@@ -29,7 +29,7 @@ export { loadFixture, parseFixture } from './fixture.ts';
 export type * from './fixture.ts';
 export type { FaultConfig, FaultKind, HostileKind, TransportFaultKind } from './faults.ts';
 export type { ApiVariants } from './variants.ts';
-export { HOSTILE_KINDS } from './faults.ts';
+export { HOSTILE_KINDS, PAGINATION_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
 export type {
@@ -95,7 +95,7 @@ export interface LocalCloud {
   /** Back to the starting fixture (or to `fixture`): state, tokens, traces, messages, sequences and stats. */
   reset(fixture?: Fixture): void;
   /** API calls received (admin excluded), by operation name such as `kms.listKeys`. */
-  readonly stats: { requests: number; byOperation: Record<string, number> };
+  readonly stats: CloudStats;
   /** Faults injected since the start (or the last reset), in total and by kind. */
   readonly faultStats: { readonly total: number; readonly byKind: Partial<Record<FaultKind, number>> };
   close(): Promise<void>;
@@ -112,7 +112,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<LocalCloud
 
 class Cloud implements LocalCloud {
   readonly state: CloudState;
-  readonly stats: CloudStats = { requests: 0, byOperation: {} };
+  readonly stats: CloudStats = { requests: 0, byOperation: {}, attempts: {} };
   private readonly identities: Identities;
   private readonly faults: FaultInjector;
   private readonly traces: TraceBus;
@@ -210,6 +210,7 @@ class Cloud implements LocalCloud {
     this.identities.load(next);
     this.stats.requests = 0;
     for (const operation of Object.keys(this.stats.byOperation)) delete this.stats.byOperation[operation];
+    for (const attempt of Object.keys(this.stats.attempts)) delete this.stats.attempts[attempt];
     this.faults.injected.total = 0;
     for (const kind of Object.keys(this.faults.injected.byKind) as FaultKind[]) delete this.faults.injected.byKind[kind];
   }

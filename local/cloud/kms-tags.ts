@@ -2,6 +2,7 @@ import type { ApiContext, ApiResult, Route } from './api.ts';
 import { charLength, isRecord, parseCount } from './api.ts';
 import { body, changed, fail, findKey, keyDetails, KMS_BASE, kmsTrace, looseKeyDetails, missing } from './kms.ts';
 import type { KmsKey } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /** KMS key tags: ShowKmsTags, BatchCreateKmsTags, CreateKmsTag, DeleteTag and ListKmsByTags. */
 
@@ -135,7 +136,7 @@ function listKmsByTags(ctx: ApiContext): ApiResult {
     }) && names.every((name) => key.key_alias.includes(name));
 
   const start = offset ?? 0;
-  const size = limit ?? 10;
+  const size = pageSizeOf(variants, limit ?? 10);
   const resource = (key: KmsKey) => ({ resource_id: key.key_id, resource_name: key.key_alias, ...detailOf(key), tags: tagList(key) });
   const every = ctx.project.keyOrder;
   if (unfiltered && names.length === 0 && listed === everything) {
@@ -162,6 +163,7 @@ export const kmsTagRoutes: readonly Route[] = [
     method: 'POST',
     path: `${base}/resource_instances/action`,
     operation: 'kms.listKmsByTags',
+    listing: true,
     operationId: 'ListKmsByTags',
     style: 'kms',
     handler: listKmsByTags,

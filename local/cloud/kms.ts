@@ -3,6 +3,7 @@ import type { ApiContext, ApiResult, Route, TraceSpec } from './api.ts';
 import { charLength, isRecord, parseCount } from './api.ts';
 import { ApiError } from './errors.ts';
 import type { KmsKey, ProjectState } from './state.ts';
+import { pageSizeOf } from './variants.ts';
 
 /** KMS (`/v1.0/{project_id}/kms/...`): keys and their lifecycle (tags: kms-tags.ts). Error codes from the KMS error-code table. */
 
@@ -85,7 +86,7 @@ function listKeys(ctx: ApiContext): ApiResult {
   if (typeof spec !== 'string' || (spec !== 'ALL' && !KEY_SPECS.includes(spec))) throw invalidParameter('key_spec');
 
   const start = marker ?? 0;
-  const size = limit ?? 1000;
+  const size = pageSizeOf(ctx.state.variants, limit ?? 1000);
   const all = ctx.project.keyOrder;
   const page: KmsKey[] = [];
   let total: number;
@@ -101,6 +102,7 @@ function listKeys(ctx: ApiContext): ApiResult {
     }
   }
   const truncated = start + page.length < total;
+  if (ctx.state.variants.listKeysTotal === 'all') total = all.length;
   return {
     status: 200,
     body: {
@@ -205,7 +207,7 @@ const base = KMS_BASE;
 const trace = kmsTrace;
 
 export const kmsRoutes: readonly Route[] = [
-  { method: 'POST', path: `${base}/list-keys`, operation: 'kms.listKeys', operationId: 'ListKeys', style: 'kms', handler: listKeys },
+  { method: 'POST', path: `${base}/list-keys`, operation: 'kms.listKeys', operationId: 'ListKeys', style: 'kms', handler: listKeys, listing: true },
   { method: 'POST', path: `${base}/describe-key`, operation: 'kms.listKeyDetail', operationId: 'ListKeyDetail', style: 'kms', handler: describeKey },
   {
     method: 'POST',

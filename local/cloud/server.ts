@@ -7,7 +7,7 @@ import { handleAdmin } from './admin.ts';
 import type { AdminControl } from './admin.ts';
 import { ApiError, forbiddenProject, injectedFault, invalidBody, notEmulated, renderError } from './errors.ts';
 import type { ErrorStyle } from './errors.ts';
-import { isHostile, rewritesAnswer } from './faults.ts';
+import { isHostile, rewriteAnswer, rewritesAnswer } from './faults.ts';
 import type { FaultDecision, FaultInjector, HostileKind } from './faults.ts';
 import { Router } from './router.ts';
 import type { CloudState } from './state.ts';
@@ -22,6 +22,12 @@ import type { CtsTrace, TraceBus } from './traces.ts';
 export interface CloudStats {
   requests: number;
   byOperation: Record<string, number>;
+  /**
+   * Mutating calls that reached their handler (authenticated, not failed before by a fault), by
+   * `operation target`, whatever they were answered: e.g. `csms.deleteSecretEvent used-1` for a DELETE the
+   * cloud refused.
+   */
+  attempts: Record<string, number>;
 }
 
 export interface CloudRuntime {
@@ -94,7 +100,7 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
     }
     const latency = runtime.faults.latencyFor(route.operation);
     if (latency > 0) await sleep(latency);
-    fault = runtime.faults.decide(route.operation);
+    fault = runtime.faults.decide(route.operation, route.listing === true);
     if (fault?.phase === 'before' && !rewritesAnswer(fault.kind)) {
       injectFault(runtime, res, requestId, route.style, fault);
       return;
@@ -110,6 +116,7 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
       method,
       path,
       sourceIp: req.socket.remoteAddress ?? '',
+      withoutCursor: fault?.kind === 'repeated-cursor',
     });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -143,11 +150,20 @@ interface Call {
   readonly method: string;
   readonly path: string;
   readonly sourceIp: string;
+  /** `repeated-cursor`: answer as if no `marker` or `offset` had been sent. */
+  readonly withoutCursor: boolean;
 }
 
 /** Runs the handler; replays a KMS sequence already answered; records the CTS traces of a successful change. */
 async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise<ApiResult> {
   const parsed = call.method === 'POST' || call.method === 'PUT' ? parseJson(call.body, route.style) : undefined;
+  const query = new URLSearchParams(call.query);
+  if (call.withoutCursor) {
+    for (const cursor of ['marker', 'offset']) {
+      query.delete(cursor);
+      if (typeof parsed === 'object' && parsed !== null) delete (parsed as Record<string, unknown>)[cursor];
+    }
+  }
   const sequenceKey = route.sequenced && call.caller ? sequenceKeyOf(parsed, call.caller, route) : undefined;
   if (sequenceKey !== undefined) {
     const stored = runtime.state.sequences.get(sequenceKey);
@@ -156,7 +172,7 @@ async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise
   const projectId = call.params['project_id'] ?? call.caller?.projectId ?? runtime.state.defaultProjectId;
   const ctx: ApiContext = {
     params: call.params,
-    query: new URLSearchParams(call.query),
+    query,
     body: parsed,
     headers: call.headers,
     caller: call.caller,
@@ -166,6 +182,7 @@ async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise
     now: call.now,
     requestId: call.requestId,
   };
+  if (route.trace) countAttempt(runtime.stats, route, call.params, parsed);
   // A synchronous handler's answer is taken without awaiting, so nothing runs between the sequence check above
   // and remembering the answer below (a retry arriving meanwhile must see it).
   const answered = route.handler(ctx);
@@ -179,6 +196,15 @@ async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise
     }
   }
   return result;
+}
+
+/** A mutating call received, by `operation target` (the path's resource, else the body's `key_id`), whatever its answer. */
+function countAttempt(stats: CloudStats, route: Route, params: Readonly<Record<string, string>>, body: unknown): void {
+  const named = Object.entries(params).filter(([name]) => name !== 'project_id').map(([, value]) => value);
+  const keyId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['key_id'] : undefined;
+  const target = named.length > 0 ? named.join('/') : typeof keyId === 'string' ? keyId : '';
+  const id = `${route.operation} ${target}`;
+  stats.attempts[id] = (stats.attempts[id] ?? 0) + 1;
 }
 
 function sequenceKeyOf(body: unknown, caller: Caller, route: Route): string | undefined {
@@ -261,25 +287,6 @@ function sendHostile(res: ServerResponse, requestId: string, kind: HostileKind):
     default:
       return send(res, requestId, 200, {});
   }
-}
-
-const ODD_STATES: Readonly<Record<string, string>> = { key_state: '99', state: 'UNKNOWN', status: 'UNKNOWN', trigger_status: 'UNKNOWN' };
-
-/** `missing-fields`: top-level fields kept, every object below them emptied. `unexpected-state`: states no document lists. */
-function rewriteAnswer(kind: FaultDecision['kind'], body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return body;
-  if (kind === 'missing-fields') {
-    const empty = (value: unknown): unknown =>
-      Array.isArray(value) ? value.map(empty) : typeof value === 'object' && value !== null ? {} : value;
-    if (Array.isArray(body)) return body.map(empty);
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, empty(value)]));
-  }
-  const odd = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(odd);
-    if (typeof value !== 'object' || value === null) return value;
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, Object.hasOwn(ODD_STATES, key) ? ODD_STATES[key] : odd(item)]));
-  };
-  return odd(body);
 }
 
 function parseJson(body: Buffer, style: ErrorStyle): unknown {

@@ -36,4 +36,25 @@ export interface ApiVariants {
    * as in regions that offer only dedicated gateways, refuses them (400) unless they name the gateway instance.
    */
   readonly apigGateways?: 'shared' | 'dedicated-only';
+  /**
+   * The most items the cloud puts on one page, whatever `limit` asks (default: as asked). A cloud that pages
+   * by fewer than asked, honestly: cursors, `truncated`, `page_info` and totals are those of the page it sends.
+   */
+  readonly pageCap?: number;
+  /**
+   * ListKeys' `total` ("密钥总条数") under a filter (`key_state`, `key_spec`): `matching` (default) counts the keys
+   * the filter lists, `all` every key of the project.
+   */
+  readonly listKeysTotal?: 'matching' | 'all';
+  /**
+   * CSMS `page_info.next_marker` ("下一页查询地址(本页的末尾凭据名称…)": this page's last name): `when-more`
+   * (default) only when more items follow, `always` on every page that holds items, so that a listing ends
+   * on an empty page.
+   */
+  readonly csmsNextMarker?: 'when-more' | 'always';
+}
+
+/** The page size a listing answers with: as asked (or the API's default), at most the cloud's `pageCap`. */
+export function pageSizeOf(variants: ApiVariants, asked: number): number {
+  return variants.pageCap === undefined ? asked : Math.max(1, Math.min(asked, variants.pageCap));
 }

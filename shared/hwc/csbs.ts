@@ -75,7 +75,11 @@ export const CheckpointItemSchema = z.object({
 });
 export type CheckpointItem = z.output<typeof CheckpointItemSchema>;
 
-export const ListCheckpointItemsResponseSchema = z.object({ checkpoint_items: z.array(CheckpointItemSchema) });
+export const ListCheckpointItemsResponseSchema = z.object({
+  checkpoint_items: z.array(CheckpointItemSchema),
+  /** How many backups match the filters in all (not only on this page). */
+  count: optional(numberish),
+});
 export type ListCheckpointItemsResponse = z.output<typeof ListCheckpointItemsResponseSchema>;
 
 export const RestorableResultSchema = z.object({
@@ -111,6 +115,10 @@ export const ListCheckpointItemsRequestSchema = z.object({
 });
 export type ListCheckpointItemsRequest = z.input<typeof ListCheckpointItemsRequestSchema>;
 
+export const CountCheckpointItemsRequestSchema = z.omit(ListCheckpointItemsRequestSchema, { limit: true, marker: true, offset: true, sort: true });
+export type CountCheckpointItemsRequest = z.input<typeof CountCheckpointItemsRequestSchema>;
+const CountCheckpointItemsResponseSchema = z.object({ count: numberish });
+
 export const CheckRestorableRequestSchema = z.object({
   check_restorable: z
     .array(
@@ -139,9 +147,11 @@ export class CsbsApi {
   }
 
   /**
-   * Every backup matching the filters, page after page: `limit` is the page size (default 100),
-   * `marker` (a backup id) or `offset` where to start; each next page starts after the last backup read,
-   * and a page shorter than `limit` is the last.
+   * Every backup matching the filters, page after page: `limit` is the page size (default 100), `marker` (a
+   * backup id) or `offset` where to start; each next page starts after the last backup read. The document
+   * names no end field: a page shorter than `limit` is the last only once as many backups were read as match
+   * (`count` of the answer, or, when the answers do not say, one `countCheckpointItems`); short of that the
+   * listing reads on (a server that pages by fewer than asked), and an empty page is an error.
    */
   listCheckpointItems(params: ListCheckpointItemsRequest = {}, options: CallOptions = {}): AsyncGenerator<CheckpointItem, void, undefined> {
     const request = parseRequest(
@@ -150,19 +160,41 @@ export class CsbsApi {
       'csbs.listCheckpointItems',
     );
     const { marker: start, offset, ...filter } = request;
-    const limit = Number(filter.limit);
+    const { limit: _limit, sort: _sort, ...matching } = filter;
     let first = true;
-    return paginate(async (marker) => {
-      const query = { ...filter, marker, offset: first ? offset : undefined };
-      first = false;
-      const page = await this.call(
-        { operation: 'csbs.listCheckpointItems', method: 'GET', path: this.path`/checkpoint_items`, query },
-        ListCheckpointItemsResponseSchema,
-        options,
-      );
-      const items = page.checkpoint_items;
-      return { items, next: items.length < limit ? undefined : items[items.length - 1]?.id };
-    }, start);
+    return paginate(
+      async (marker) => {
+        const query = { ...filter, marker, offset: first ? offset : undefined };
+        first = false;
+        const page = await this.call(
+          { operation: 'csbs.listCheckpointItems', method: 'GET', path: this.path`/checkpoint_items`, query },
+          ListCheckpointItemsResponseSchema,
+          options,
+        );
+        const items = page.checkpoint_items;
+        return { items, next: items[items.length - 1]?.id, total: page.count };
+      },
+      {
+        operation: 'csbs.listCheckpointItems',
+        limit: Number(filter.limit),
+        start,
+        // `count` counts from the first match: comparable when the listing starts there or at an offset.
+        itemsBefore: start === undefined ? Number(offset ?? 0) : undefined,
+        endField: undefined,
+        countAll: () => this.countCheckpointItems(matching, options),
+      },
+    );
+  }
+
+  /** How many backups match the filters (`GET /v1/{project_id}/checkpoint_items/count`). */
+  async countCheckpointItems(params: CountCheckpointItemsRequest = {}, options: CallOptions = {}): Promise<number> {
+    const query = parseRequest(CountCheckpointItemsRequestSchema, params, 'csbs.countCheckpointItems');
+    const answer = await this.call(
+      { operation: 'csbs.countCheckpointItems', method: 'GET', path: this.path`/checkpoint_items/count`, query },
+      CountCheckpointItemsResponseSchema,
+      options,
+    );
+    return answer.count;
   }
 
   /** Whether each backup can be restored to its target (`POST /v1/{project_id}/providers/{provider_id}/resources/action`). */
@@ -183,3 +215,4 @@ export class CsbsApi {
     return callAndParse(this.ctx, { ...spec, service: 'csbs', signal: options.signal }, schema);
   }
 }
+

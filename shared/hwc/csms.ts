@@ -1,12 +1,18 @@
 import * as z from '../zod.ts';
 import { HwcError } from './errors.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate } from './paginate.ts';
-import { boolish, callAndParse, numberish, optional, parseRequest, present, stringish } from './schema.ts';
+import type { Page } from './paginate.ts';
+import { boolish, callAndParse, expectNoBody, numberish, optional, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
-import type { CallSpec } from './transport.ts';
+import type { CallResult, CallSpec } from './transport.ts';
 
 /** CSMS (Cloud Secret Management Service): secrets and the events they subscribe to. API v1. */
+
+/** Secret states as documented (ListSecrets): any other is not understood. */
+export const SECRET_STATES = ['ENABLED', 'DISABLED', 'PENDING_DELETE', 'FROZEN'] as const;
+/** Event states as documented (ListSecretEvents): any other is not understood. */
+export const SECRET_EVENT_STATES = ['ENABLED', 'DISABLED'] as const;
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Secret and event names: 1–64 of `a-z A-Z 0-9 _ -`. */
@@ -188,8 +194,8 @@ export class CsmsApi {
         ListSecretEventsResponseSchema,
         options,
       );
-      return { items: page.events, next: page.page_info?.next_marker };
-    }, start);
+      return byName(page.events, page.page_info);
+    }, byNameListing('csms.listSecretEvents', query.limit, start));
   }
 
   async showSecretEvent(params: EventNameRequest, options: CallOptions = {}): Promise<SecretEventResponse> {
@@ -208,8 +214,9 @@ export class CsmsApi {
    */
   async deleteSecretEvent(params: EventNameRequest, options: CallOptions = {}): Promise<void> {
     const { event_name } = parseRequest(EventNameRequestSchema, params, 'csms.deleteSecretEvent');
+    let result: CallResult;
     try {
-      await this.ctx.transport.call({
+      result = await this.ctx.transport.call({
         operation: 'csms.deleteSecretEvent',
         service: 'csms',
         method: 'DELETE',
@@ -220,6 +227,7 @@ export class CsmsApi {
       if (error instanceof HwcError && error.status === 404 && error.attempts > 1) return;
       throw error;
     }
+    expectNoBody(result, 'csms.deleteSecretEvent');
   }
 
   /** One page of secrets (`GET /v1/{project_id}/secrets`), optionally only those subscribing to `event_name`. */
@@ -238,8 +246,8 @@ export class CsmsApi {
         ListSecretsResponseSchema,
         options,
       );
-      return { items: page.secrets, next: page.page_info?.next_marker };
-    }, start);
+      return byName(page.secrets, page.page_info);
+    }, byNameListing('csms.listSecrets', query.limit, start));
   }
 
   async createSecret(params: CreateSecretRequest, options: CallOptions = {}): Promise<SecretResponse> {
@@ -265,4 +273,18 @@ export class CsmsApi {
   ): Promise<z.output<S>> {
     return callAndParse(this.ctx, { ...spec, service: 'csms', signal: options.signal }, schema);
   }
+}
+
+/**
+ * A CSMS page as the paginator reads it. The end: `page_info` without `next_marker` (the document: the next
+ * page's first name, "下一页起始凭据名称"); `next_marker` announces more; `current_count` must match the page.
+ * A page without `page_info` says nothing, which leaves the listing unproven.
+ */
+function byName<T>(items: readonly T[], info: PageInfo | undefined): Page<T> {
+  const next = info?.next_marker === '' ? undefined : info?.next_marker;
+  return { items, next, more: info === undefined ? undefined : next !== undefined, count: info?.current_count };
+}
+
+function byNameListing(operation: string, limit: string | undefined, start: string | undefined) {
+  return { operation, limit: Number(limit), start, itemsBefore: undefined, endField: 'page_info' };
 }

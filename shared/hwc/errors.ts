@@ -17,6 +17,8 @@ export interface HwcErrorDetails {
 export const LocalErrorCode = {
   invalidRequest: 'WARDEN.INVALID_REQUEST',
   invalidResponse: 'WARDEN.INVALID_RESPONSE',
+  /** A paged listing that cannot prove it was read to its end (see paginate.ts). */
+  incompleteListing: 'WARDEN.INCOMPLETE_LISTING',
   network: 'WARDEN.NETWORK',
   timeout: 'WARDEN.TIMEOUT',
   credentials: 'WARDEN.CREDENTIALS',

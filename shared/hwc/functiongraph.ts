@@ -80,19 +80,16 @@ export class FunctionGraphApi {
     const operation = 'functiongraph.listFunctions';
     const request = parseRequest(ListFunctionsRequestSchema, { ...params, maxitems: params.maxitems ?? FUNCTIONS_PAGE_SIZE }, operation);
     const { marker: start, ...query } = request;
-    const used = new Set<number>();
-    return paginate(async (marker) => {
-      const at = Number(marker ?? 0);
-      used.add(at);
-      const page = await this.call({ operation, method: 'GET', path: this.path`/fgs/functions`, query: { ...query, marker } }, ListFunctionsResponseSchema, options);
-      const { functions, next_marker: next, count } = page;
-      if (at + functions.length >= count || next >= count) return { items: functions, next: undefined };
-      const incomplete = (why: string) =>
-        new HwcError({ operation, status: 200, errorCode: LocalErrorCode.invalidResponse, errorMsg: `the listing cannot prove it is complete: ${why}` });
-      if (functions.length === 0) throw incomplete(`an empty page at marker ${at} of ${count} functions`);
-      if (used.has(next) || next <= at) throw incomplete(`next_marker ${next} repeats a marker already read (page at ${at} of ${count})`);
-      return { items: functions, next: String(next) };
-    }, start);
+    // Markers are offsets (next_marker = marker + the page's items) and `count` is every match: the listing ends
+    // once `count` is reached; an empty page before that, or a marker read twice, is an error (paginate's rules).
+    return paginate(
+      async (marker) => {
+        const page = await this.call({ operation, method: 'GET', path: this.path`/fgs/functions`, query: { ...query, marker } }, ListFunctionsResponseSchema, options);
+        const { functions, next_marker: next, count } = page;
+        return { items: functions, next: String(next), more: Number(marker ?? 0) + functions.length < count, total: count };
+      },
+      { operation, limit: Number(query.maxitems), start: start === undefined ? undefined : String(start), itemsBefore: undefined, endField: 'count', offsetMarkers: true },
+    );
   }
 
   /** A function's configuration (`GET …/fgs/functions/{function_urn}/config`). */

@@ -1,7 +1,7 @@
 import * as z from '../zod.ts';
 import { preprocess, transformed } from '../zod.ts';
 import { DEFAULT_PAGE_SIZE, pageSize, paginate, paginateByOffset } from './paginate.ts';
-import { boolish, callAndParse, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
+import { boolish, callAndParse, expectNoBody, keyId, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
 import type { ApiContext, CallOptions, OffsetListingOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
 import type { CallSpec } from './transport.ts';
@@ -17,6 +17,9 @@ export const KeyState = {
   pendingImport: '5',
   frozen: '7',
 } as const;
+
+/** Every key state the API documents; a key in any other state is not understood (reported, never acted on). */
+export const KEY_STATES: readonly string[] = Object.values(KeyState);
 
 /** Default (service-created) keys: alias ends with `/default`, or flagged by the API. */
 export function isDefaultKey(key: { readonly key_alias: string; readonly default_key_flag?: string | undefined }): boolean {
@@ -230,11 +233,17 @@ export class KmsApi {
   listKeys(params: ListKeysRequest = {}, options: CallOptions = {}): AsyncGenerator<KeyDetails, void, undefined> {
     const request = parseRequest(ListKeysRequestSchema, { ...params, limit: params.limit ?? DEFAULT_PAGE_SIZE }, 'kms.listKeys');
     const { marker, ...filter } = request;
-    return paginate(async (cursor) => {
-      const page = await this.post('kms.listKeys', 'list-keys', { ...filter, marker: cursor }, ListKeysResponseSchema, options);
-      const more = page.truncated ?? Boolean(page.next_marker);
-      return { items: page.key_details, next: more ? page.next_marker : undefined };
-    }, marker);
+    // The end: `truncated: "false"`. Markers are offsets (KMS.1602: "marker must be greater than or equals 0"),
+    // so each next_marker is checked against the items read, and a last page short of `total` is confirmed by
+    // reading past it (whether `total` counts the keys a filter leaves out, the document does not say).
+    return paginate(
+      async (cursor) => {
+        const page = await this.post('kms.listKeys', 'list-keys', { ...filter, marker: cursor }, ListKeysResponseSchema, options);
+        const next = page.next_marker === '' ? undefined : page.next_marker;
+        return { items: page.key_details, next, more: page.truncated ?? (next !== undefined ? true : undefined), total: page.total };
+      },
+      { operation: 'kms.listKeys', limit: Number(filter.limit), start: marker, itemsBefore: undefined, endField: 'truncated', offsetMarkers: true },
+    );
   }
 
   /** Describes one key (`describe-key`): `{ key_info }`. */
@@ -295,7 +304,7 @@ export class KmsApi {
   /** Adds (`create`) or removes (`delete`) up to 10 tags at once; the API answers 204. */
   async batchCreateKmsTags(params: BatchCreateKmsTagsRequest, options: CallOptions = {}): Promise<void> {
     const { key_id, ...body } = parseRequest(BatchCreateKmsTagsRequestSchema, params, 'kms.batchCreateKmsTags');
-    await this.ctx.transport.call({
+    const result = await this.ctx.transport.call({
       operation: 'kms.batchCreateKmsTags',
       service: 'kms',
       method: 'POST',
@@ -304,6 +313,7 @@ export class KmsApi {
       sequence: true,
       signal: options.signal,
     });
+    expectNoBody(result, 'kms.batchCreateKmsTags');
   }
 
   /**
@@ -329,7 +339,14 @@ export class KmsApi {
       const page: ListKmsByTagsResponse = await this.byTags({ ...filter, offset: String(start), action: 'filter' }, schema, { ...options, signal });
       return { items: page.resources, total: page.total_count };
     };
-    return paginateByOffset(fetchPage, Number(offset ?? 0), Number(filter.limit), options.pagesInFlight);
+    // The end: `total_count` reached (a shorter page is not the end while it says more keys exist).
+    return paginateByOffset(fetchPage, {
+      operation: 'kms.listKmsByTags',
+      start: Number(offset ?? 0),
+      limit: Number(filter.limit),
+      pagesInFlight: options.pagesInFlight,
+      idOf: (resource) => resource.resource_id,
+    });
   }
 
   /** How many keys match (action `count`). */

@@ -86,6 +86,21 @@ export function parseResponse<S extends z.ZodMiniType>(schema: S, result: CallRe
   });
 }
 
+/**
+ * The answer of an operation documented without a body (204, or a bare 200): a body there (a gateway's `{}`,
+ * say) is not the documented answer, so the change cannot be taken as made.
+ */
+export function expectNoBody(result: CallResult, operation: string): void {
+  if (result.body === undefined || result.body === null) return;
+  throw new HwcError({
+    operation,
+    status: result.status,
+    errorCode: LocalErrorCode.invalidResponse,
+    errorMsg: `unexpected response: a body where the operation answers without one (HTTP ${result.status})`,
+    requestId: result.requestId,
+  });
+}
+
 /** One call: validate nothing more than the response. */
 export async function callAndParse<S extends z.ZodMiniType>(ctx: ApiContext, spec: CallSpec, schema: S): Promise<z.output<S>> {
   const result = await ctx.transport.call(spec);

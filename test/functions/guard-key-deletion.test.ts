@@ -324,7 +324,7 @@ describe('guard-key-deletion, TIMER sweep', () => {
 
     for (const id of [kid(5), kid(6), kid(7), kid(8)]) {
       expect(stateOf(r, id)).toBe('4');
-      expect(forKey(report, id)).toEqual(['failed cancel-deletion: cannot tell whether a secret uses the key: CSMS.0001: An internal error occurred.']);
+      expect(forKey(report, id)).toEqual(['failed cancel-deletion: cannot tell whether a secret uses the key: csms.listSecrets: CSMS.0001: An internal error occurred.']);
     }
     for (const id of [kid(1), kid(2), kid(3), kid(4), kid(10)]) expect(stateOf(r, id)).toBe('3');
     expect(calls(r, 'csms.listSecrets')).toBe(3); // one listing, retried: HUAWEICLOUD_RETRY_ATTEMPTS=3

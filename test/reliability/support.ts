@@ -3,6 +3,7 @@ import { createHandler as createGuard } from '../../functions/guard-key-deletion
 import { createHandler as createPrune } from '../../functions/prune-orphan-events.ts';
 import { createHandler as createTag } from '../../functions/tag-new-keys.ts';
 import { defaultFixture, startCloud } from '../../local/cloud/index.ts';
+import { HOSTILE_KINDS } from '../../local/cloud/index.ts';
 import type { FaultConfig, Fixture, FixtureEvent, FixtureKey, FixtureSecret, HostileKind, LocalCloud } from '../../local/cloud/index.ts';
 import type { GuardrailOptions } from '../../shared/runtime/guardrail.ts';
 import type { FunctionReport, ReportAction } from '../../shared/runtime/report.ts';
@@ -285,56 +286,219 @@ export function checkFixture(servers = 25): Fixture {
   };
 }
 
+/**
+ * check-restorable's adversarial fixture: `checkFixture`, and among its servers some a run must report failed:
+ * one whose backup is of a disk it no longer has (not restorable), one whose only backup failed (none
+ * available), one whose newest available backup is stale; spread over the listing's pages.
+ */
+export function badServersFixture(servers = 25): Fixture {
+  const base = checkFixture(servers);
+  const old = new Date(NOW.getTime() - 60 * 3_600_000).toISOString().replace('Z', '000').slice(0, 26);
+  const items = (base.checkpointItems ?? []).map((item, i) => {
+    if (i === 3) return { ...item, volume_backups: item.volume_backups.map((b, d) => (d === 1 ? { ...b, source_volume_id: 'detached-volume' } : b)) };
+    if (i === 12) return { ...item, status: 'error' };
+    if (i === 21) return { ...item, created_at: old };
+    return item;
+  });
+  return { ...base, checkpointItems: items };
+}
+
+/** Secrets that use nothing, named to sort before the fixtures' own, so that those are on a later page. */
+function fillerSecrets(count: number): FixtureSecret[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `a-filler-${String(i).padStart(2, '0')}` }));
+}
+
+export type HostileMode = HostileKind | 'capped-pages';
+/**
+ * Every hostile mode: `capped-pages` is the page cap alone (a cloud that pages by fewer than asked,
+ * honestly), then each hostile kind of the embedded cloud, all under that cap.
+ */
+export const HOSTILE_MODES: readonly HostileMode[] = ['capped-pages', ...HOSTILE_KINDS];
+/** Items per page in the hostile runs: every listing of the fixtures below spans pages. */
+export const HOSTILE_PAGE_CAP = 10;
+
+export interface HostileScenario {
+  readonly name: 'tag' | 'guard' | 'prune' | 'check';
+  readonly fn: FunctionName;
+  readonly fixture: () => Fixture;
+  readonly env: Readonly<Record<string, string>>;
+  /** Read-only (check-restorable): one fault-free run says it all. */
+  readonly readOnly?: boolean;
+}
+
+/** The sweeps under hostile answers, on fixtures whose listings span pages under `HOSTILE_PAGE_CAP`. */
+export const HOSTILE_SCENARIOS: readonly HostileScenario[] = [
+  { name: 'tag', fn: 'tag-new-keys', fixture: () => tagFixture(), env: TAG_ENV },
+  { name: 'guard', fn: 'guard-key-deletion', fixture: () => ({ ...guardFixture(), secrets: [...fillerSecrets(9), ...(guardFixture().secrets ?? [])] }), env: GUARD_ENV },
+  { name: 'prune', fn: 'prune-orphan-events', fixture: () => ({ ...pruneFixture(), secrets: [...fillerSecrets(8), ...(pruneFixture().secrets ?? [])] }), env: PRUNE_ENV },
+  { name: 'check', fn: 'check-restorable', fixture: () => badServersFixture(), env: {}, readOnly: true },
+];
+
 export interface HostileResult {
-  readonly scenario: Scenario['name'];
-  readonly kind: HostileKind;
+  readonly scenario: HostileScenario['name'];
+  readonly mode: HostileMode;
+  /** Function invocations under hostile answers. */
+  readonly runs: number;
   readonly injected: number;
+  /**
+   * What the runs missed (must be none): a protected key left pending deletion and not reported failed, a
+   * DELETE sent for (or the loss of) an event a secret subscribes to, a server a fault-free run reports
+   * failed (or reports at all) that a run reports otherwise or not at all, a key a fault-free run tags left
+   * untagged and not reported failed. A run that fails as a whole (a failed `sweep` naming the call, or a
+   * throw) reports everything failed.
+   */
+  readonly misses: readonly string[];
   /** Changes made under hostile answers that the fault-free run does not make (must be none). */
   readonly wrongChanges: readonly string[];
   /** Failures reported (actions failed + runs that threw). */
   readonly failures: number;
-  /** Failures whose text names neither an error code nor the operation. */
+  /** Failures whose text names neither an error code, the operation, nor the undocumented value. */
   readonly unclear: readonly string[];
 }
 
+/** A failure says what went wrong: an error code, or the value it did not understand. */
+const CLEAR_REASON = /([A-Z]+\.[A-Z_0-9]+|HTTP \d{3}): |\bundocumented [a-z_]+ "/;
+
 /**
- * One scenario under a hostile-answer mode (`rate` of matching calls, before or after the change; `operations`
- * to aim it), three runs: every change it makes must be one a fault-free run makes too, and every failure
- * must say what went wrong (an error code, or the operation for a run that threw).
+ * One scenario under a hostile mode (`rate` of matching calls, before or after the change; `operations` to aim
+ * it), every listing paged by `HOSTILE_PAGE_CAP`, three runs: every change a run makes must be one a fault-free
+ * run (uncapped) makes too, nothing may be missed (see `HostileResult.misses`), and every failure must say what
+ * went wrong (an error code, the undocumented value, or the operation for a run that threw).
  */
-export async function hostileRun(scenario: Scenario, kind: HostileKind, seed: number, rate = 0.3, operations?: string[]): Promise<HostileResult> {
-  const clean = await startCloud({ port: 0, fixture: scenario.fixture() });
-  const hostile = await startCloud({
-    port: 0,
-    fixture: scenario.fixture(),
-    faults: { seed, when: 'both', rate: { [kind]: rate }, ...(operations ? { operations } : {}) },
-  });
+export async function hostileRun(scenario: HostileScenario, mode: HostileMode, seed: number, rate = 0.3, operations?: string[]): Promise<HostileResult> {
+  const baseline = await baselineOf(scenario);
+  const faults: FaultConfig | undefined = mode === 'capped-pages' ? undefined : { seed, when: 'both', rate: { [mode]: rate }, ...(operations ? { operations } : {}) };
+  const hostile = await startCloud({ port: 0, fixture: scenario.fixture(), variants: { pageCap: HOSTILE_PAGE_CAP }, ...(faults ? { faults } : {}) });
   try {
-    const make = (cloud: LocalCloud) =>
-      createFunction(scenario.fn, { env: envFor(cloud, { ...scenario.env, HUAWEICLOUD_RETRY_ATTEMPTS: '2' }), now: () => NOW, logSink: () => undefined });
-    await runUntilSettled(make(clean));
-    const handler = make(hostile);
+    const handler = createFunction(scenario.fn, { env: envFor(hostile, { ...scenario.env, HUAWEICLOUD_RETRY_ATTEMPTS: '2' }), now: () => NOW, logSink: () => undefined });
+    const missed = mustNotMiss(scenario, baseline);
     let failures = 0;
     const unclear: string[] = [];
-    for (let run = 0; run < 3; run++) {
+    const misses: string[] = [];
+    const RUNS = 3;
+    for (let run = 0; run < RUNS; run++) {
+      let report: FunctionReport | undefined;
       try {
-        const report = (await handler(timerEvent(), context())) as FunctionReport;
+        report = (await handler(timerEvent(), context())) as FunctionReport;
         for (const a of report.actions) {
           if (a.status !== 'failed') continue;
           failures++;
-          if (!/([A-Z]+\.[A-Z_0-9]+|HTTP \d{3}): /.test(a.reason ?? '') && !/^[a-z]+\.[a-zA-Z]+$/.test(a.target)) unclear.push(JSON.stringify(a));
+          // A failure the fault-free run reports too (a stale backup, say) is a finding, not an error to explain.
+          const clear = CLEAR_REASON.test(a.reason ?? '') || /^[a-z]+\.[a-zA-Z]+$/.test(a.target) || baseline.failures.has(`${a.target} ${a.reason}`);
+          if (!clear) unclear.push(JSON.stringify(a));
         }
       } catch (error) {
         failures++;
         const message = (error as Error).message;
         if (!/\b(kms|csms|csbs|smn|iam)\.[a-zA-Z]+ failed\b/.test(message)) unclear.push(message);
       }
+      misses.push(...missed(hostile, report).map((m) => `run ${run + 1}: ${m}`));
     }
-    const before = changeCounts(clean);
     const after = changeCounts(hostile);
-    const wrongChanges = Object.keys(after).filter((id) => (after[id] ?? 0) > (before[id] ?? 0));
-    return { scenario: scenario.name, kind, injected: hostile.faultStats.total, wrongChanges, failures, unclear };
+    const wrongChanges = Object.keys(after).filter((id) => (after[id] ?? 0) > (baseline.changes[id] ?? 0));
+    return { scenario: scenario.name, mode, runs: RUNS, injected: hostile.faultStats.total, misses, wrongChanges, failures, unclear };
   } finally {
-    await Promise.all([clean.close(), hostile.close()]);
+    await hostile.close();
+  }
+}
+
+/** What the fault-free run of a scenario (uncapped pages) does, reports and ends with: the yardstick of its hostile runs. */
+interface Baseline {
+  /** Changes made (CTS traces), by `trace_name resource`. */
+  readonly changes: Readonly<Record<string, number>>;
+  /** Ids of the resources changed, by trace name. */
+  readonly changed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Tag keys of every key at the end. */
+  readonly tags: ReadonlyMap<string, readonly string[]>;
+  /** Events some secret subscribes to. */
+  readonly referenced: ReadonlySet<string>;
+  /** Every action's status in the last report, by target. */
+  readonly verdicts: ReadonlyMap<string, ReportAction['status']>;
+  /** `target reason` of every failure reported. */
+  readonly failures: ReadonlySet<string>;
+}
+
+const baselines = new Map<HostileScenario['name'], Promise<Baseline>>();
+
+/** The scenario's baseline, found once per process (its fixture and policy never change). */
+function baselineOf(scenario: HostileScenario): Promise<Baseline> {
+  let baseline = baselines.get(scenario.name);
+  if (baseline === undefined) baselines.set(scenario.name, (baseline = findBaseline(scenario)));
+  return baseline;
+}
+
+async function findBaseline(scenario: HostileScenario): Promise<Baseline> {
+  const clean = await startCloud({ port: 0, fixture: scenario.fixture() });
+  try {
+    const handler = createFunction(scenario.fn, { env: envFor(clean, { ...scenario.env, HUAWEICLOUD_RETRY_ATTEMPTS: '2' }), now: () => NOW, logSink: () => undefined });
+    const { reports } = await runUntilSettled(handler, scenario.readOnly ? 1 : 15);
+    const changed = new Map<string, Set<string>>();
+    for (const { cts } of clean.state.traces) {
+      const ids = changed.get(cts.trace_name) ?? new Set<string>();
+      changed.set(cts.trace_name, ids.add(cts.resource_id));
+    }
+    return {
+      changes: changeCounts(clean),
+      changed,
+      tags: new Map([...clean.state.keys.values()].map((key) => [key.key_id, [...key.tags.keys()]])),
+      referenced: new Set([...clean.state.secrets.values()].flatMap((secret) => secret.event_subscriptions)),
+      verdicts: new Map((reports.at(-1)?.actions ?? []).map((a) => [a.target, a.status])),
+      failures: new Set(reports.flatMap((r) => r.actions.filter((a) => a.status === 'failed').map((a) => `${a.target} ${a.reason}`))),
+    };
+  } finally {
+    await clean.close();
+  }
+}
+
+/** True when the run failed as a whole: a failed `sweep` (a listing, or what it listed, not understood). */
+function failedAsAWhole(report: FunctionReport): boolean {
+  return report.actions.some((a) => a.status === 'failed' && a.kind === 'sweep');
+}
+
+/**
+ * What a run under hostile answers must not miss, learnt from the fault-free run: a function of the hostile
+ * cloud after a run and that run's report (undefined when it threw), giving what it missed.
+ */
+function mustNotMiss(scenario: HostileScenario, baseline: Baseline): (hostile: LocalCloud, report: FunctionReport | undefined) => string[] {
+  const reportedFailed = (report: FunctionReport, target: string) => report.actions.some((a) => a.target === target && a.status === 'failed');
+  const changed = (name: string) => [...(baseline.changed.get(name) ?? [])];
+  switch (scenario.name) {
+    case 'guard':
+      return (hostile, report) => {
+        if (report === undefined || failedAsAWhole(report)) return [];
+        return changed('cancelKeyDeletion')
+          .filter((id) => hostile.state.keys.get(id)?.key_state === '4' && !reportedFailed(report, id))
+          .map((id) => `protected key ${id} left pending deletion, not reported failed`);
+      };
+    case 'tag':
+      return (hostile, report) => {
+        if (report === undefined || failedAsAWhole(report)) return [];
+        const lacks = (id: string) => (baseline.tags.get(id) ?? []).some((tag) => !hostile.state.keys.get(id)?.tags.has(tag));
+        return changed('dealUnifiedTags')
+          .filter((id) => lacks(id) && !reportedFailed(report, id))
+          .map((id) => `key ${id} left without the tags a fault-free run gives it, not reported failed`);
+      };
+    case 'prune': {
+      const counted = new Set<string>();
+      return (hostile) => {
+        const out: string[] = [];
+        for (const name of baseline.referenced) {
+          const attempts = hostile.stats.attempts[`csms.deleteSecretEvent ${name}`] ?? 0;
+          if ((attempts > 0 || !hostile.state.events.has(name)) && !counted.has(name)) {
+            counted.add(name);
+            out.push(`event ${name}, which a secret subscribes to, ${hostile.state.events.has(name) ? `was sent a DELETE (${attempts})` : 'was deleted'}`);
+          }
+        }
+        return out;
+      };
+    }
+    case 'check':
+      return (_hostile, report) => {
+        if (report === undefined || failedAsAWhole(report)) return [];
+        const reported = new Map(report.actions.map((a) => [a.target, a.status]));
+        return [...baseline.verdicts]
+          .filter(([server, status]) => !reported.has(server) || (status === 'failed' && reported.get(server) !== 'failed'))
+          .map(([server, status]) => `server ${server} (${status} without faults) reported ${reported.get(server) ?? 'not at all'}`);
+      };
   }
 }

@@ -79,8 +79,8 @@ describe('everyKey', () => {
 
   it('does not trust a first page shorter than it should be (a server that pages smaller than asked)', async () => {
     asked.length = 0;
-    listKeysBody = { key_details: [detail(1)], truncated: 'false', total: 3000 };
-    listingBody = { resources: resources(0, 200), total_count: 3000 };
+    listKeysBody = { key_details: [detail(1)], truncated: 'false', total: 1 };
+    listingBody = (offset: number) => ({ resources: resources(offset, 200), total_count: 3000 });
     const lines: string[] = [];
     const hwc = client();
     await collect(everyKey(hwc, [{ key: 'team', value: 'platform' }], createLogger({ function: 'test', sink: (line) => lines.push(line) }), () => undefined));
@@ -88,16 +88,25 @@ describe('everyKey', () => {
     expect(lines.map((line) => JSON.parse(line).why)).toEqual(['ListKmsByTags answered 200 keys on a first page that should hold 1000']);
   });
 
-  it('says when the listing showed fewer keys than ListKeys counted', async () => {
+  it('says when the listing showed fewer keys than ListKeys counted (keys deleted meanwhile)', async () => {
     listKeysBody = { key_details: [detail(1)], truncated: 'true', next_marker: '1', total: 1500 };
-    // total_count claims 1,500, but the second page comes back empty.
-    listingBody = (offset: number) => ({ resources: offset === 0 ? resources(0, 1000) : [], total_count: 1500 });
+    // The second page says 1,200 keys are left in all, and holds the last 200 of them.
+    listingBody = (offset: number) => (offset === 0 ? { resources: resources(0, 1000), total_count: 1500 } : { resources: resources(1000, 200), total_count: 1200 });
     const short: [number, number][] = [];
     const hwc = client();
     const listed = await collect(everyKey(hwc, [], quiet, (shown, counted) => short.push([shown, counted])));
     await hwc.close();
-    expect(listed).toHaveLength(1000);
-    expect(short).toEqual([[1000, 1500]]);
+    expect(listed).toHaveLength(1200);
+    expect(short).toEqual([[1200, 1500]]);
+  });
+
+  it('fails when the listing ends before its total (an empty page while 1,500 keys are counted)', async () => {
+    listKeysBody = { key_details: [detail(1)], truncated: 'true', next_marker: '1', total: 1500 };
+    listingBody = (offset: number) => ({ resources: offset === 0 ? resources(0, 1000) : [], total_count: 1500 });
+    const hwc = client();
+    const error = await collect(everyKey(hwc, [], quiet, () => undefined)).catch((e: unknown) => e);
+    await hwc.close();
+    expect(error).toMatchObject({ operation: 'kms.listKmsByTags', errorCode: 'WARDEN.INCOMPLETE_LISTING', errorMsg: 'an empty page at offset 1000 of 1500 items' });
   });
 
   it("asks for the listing's second page before handing out the first page's keys", async () => {

@@ -59,7 +59,7 @@ describe('admin routes', () => {
     expect(unknown.status).toBe(501);
     expect(unknown.body.error_code).toBe('LOCAL.NOT_EMULATED');
     const response = await admin('GET', 'stats');
-    expect(response.body).toEqual({ requests: 4, byOperation: { 'kms.listKeys': 2, 'csms.listSecrets': 1 } });
+    expect(response.body).toEqual({ requests: 4, byOperation: { 'kms.listKeys': 2, 'csms.listSecrets': 1 }, attempts: {} });
     expect(cloud.stats).toEqual(response.body);
   });
 

@@ -83,6 +83,7 @@ const CALLS: Record<string, (api: Apis) => Promise<unknown>> = {
   'CsmsApi.updateSecret': ({ csms }) => csms.updateSecret({ secret_name: DEFAULT_IDS.secret, description: 'covered' }),
   'CsbsApi.listCheckpointItemsPage': ({ csbs }) => csbs.listCheckpointItemsPage(),
   'CsbsApi.listCheckpointItems': ({ csbs }) => first(csbs.listCheckpointItems()),
+  'CsbsApi.countCheckpointItems': ({ csbs }) => csbs.countCheckpointItems(),
   'CsbsApi.checkRestorable': ({ csbs }) =>
     csbs.checkRestorable({
       check_restorable: [

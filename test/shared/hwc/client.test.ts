@@ -218,7 +218,7 @@ describe('odd responses (scripted server)', () => {
     const { key_info } = await hwc.kms.listKeyDetail({ key_id: keyId });
     expect(key_info).toEqual({ key_id: keyId, key_alias: 'a', key_state: '2', creation_date: '1502799822000', key_rotation_enabled: 'false' });
 
-    script = [{ body: { secrets: [{ name: 's', event_subscriptions: ['e'], create_time: '1581507580000', auto_rotation: 'false', scheduled_delete_time: null }] } }];
+    script = [{ body: { secrets: [{ name: 's', event_subscriptions: ['e'], create_time: '1581507580000', auto_rotation: 'false', scheduled_delete_time: null }], page_info: { current_count: '1' } } }];
     expect(await collect(hwc.csms.listSecrets())).toEqual([{ name: 's', event_subscriptions: ['e'], create_time: 1581507580000, auto_rotation: false }]);
 
     script = [{ body: { restorable: [{ resource_id: 'r', result: 'false', error_code: 6014 }] } }];
@@ -240,22 +240,57 @@ describe('odd responses (scripted server)', () => {
     await hwc.close();
   });
 
-  it('stops on a repeated marker or an empty page instead of looping', async () => {
+  it('fails on a repeated marker, an empty page while more are announced, or a page that cannot prove it is the last', async () => {
     const hwc = scripted();
+    const incomplete = async (items: AsyncIterable<unknown>, message: string, requests: number) => {
+      seen.length = 0;
+      const error = await rejection(collect(items));
+      expect(error).toMatchObject({ status: 200, errorCode: LocalErrorCode.incompleteListing });
+      expect(error.errorMsg).toBe(message);
+      expect(seen).toHaveLength(requests);
+    };
+    script = [{ body: { key_details: [detail({})], truncated: 'true', next_marker: '1' } }];
+    await incomplete(hwc.kms.listKeys(), 'the next page\'s marker "1" was already read: the listing loops', 2);
     script = [{ body: { key_details: [detail({})], truncated: 'true', next_marker: '5' } }];
-    expect(await collect(hwc.kms.listKeys())).toHaveLength(2);
-    expect(seen).toHaveLength(2);
-
-    seen.length = 0;
-    script = [{ body: { events: [{ name: 'e1' }], page_info: { next_marker: 'e1' } } }];
-    expect(await collect(hwc.csms.listSecretEvents())).toHaveLength(2);
-    expect(seen.map((r) => new URL(r.url, origin).searchParams.get('marker'))).toEqual([null, 'e1']);
-
-    seen.length = 0;
+    await incomplete(hwc.kms.listKeys(), 'the page at marker 0 holds 1 items but names 5 as the next: items would be skipped', 1);
     script = [{ body: { key_details: [], truncated: 'true', next_marker: '9' } }];
-    expect(await collect(hwc.kms.listKeys())).toEqual([]);
-    expect(seen).toHaveLength(1);
+    await incomplete(hwc.kms.listKeys(), 'an empty page while more were announced', 1);
+    script = [{ body: { key_details: [detail({})] } }];
+    await incomplete(hwc.kms.listKeys({ limit: 1 }), 'listing ended without truncated after a full page', 1);
 
+    script = [{ body: { events: [{ name: 'e1' }], page_info: { next_marker: 'e1' } } }];
+    await incomplete(hwc.csms.listSecretEvents(), 'the next page\'s marker "e1" was already read: the listing loops', 2);
+    expect(seen.map((r) => new URL(r.url, origin).searchParams.get('marker'))).toEqual([null, 'e1']);
+    script = [{ body: { secrets: [{ name: 's1' }] } }];
+    await incomplete(hwc.csms.listSecrets({ limit: 1 }), 'listing ended without page_info after a full page', 1);
+    script = [{ body: { secrets: [{ name: 's1' }], page_info: { current_count: 2 } } }];
+    await incomplete(hwc.csms.listSecrets(), 'a page came back with 1 of the 2 items it counts', 1);
+
+    const item = (id: string) => ({ id, status: 'available', resource_id: 'r' });
+    script = [{ body: { checkpoint_items: [item('c1')], count: 3 } }, { body: { checkpoint_items: [], count: 3 } }];
+    await incomplete(hwc.csbs.listCheckpointItems(), 'an empty page at 1 of 3 items', 2);
+    await hwc.close();
+  });
+
+  it('asks how many backups match when a shorter page gives no count: reads on while more exist, ends when all are read', async () => {
+    const hwc = scripted();
+    const item = (id: string) => ({ id, status: 'available', resource_id: 'r' });
+    script = [{ body: { checkpoint_items: [item('c1'), item('c2')] } }, { body: { count: 3 } }, { body: { checkpoint_items: [item('c3')] } }];
+    expect((await collect(hwc.csbs.listCheckpointItems({ limit: 10, status: 'available' }))).map((i) => i.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(seen.map((r) => r.url.replace(/\/v1\/p1/, ''))).toEqual([
+      '/checkpoint_items?limit=10&status=available',
+      '/checkpoint_items/count?status=available',
+      '/checkpoint_items?limit=10&status=available&marker=c2',
+    ]);
+    await hwc.close();
+  });
+
+  it('reads on past a page shorter than asked while the total says more exist', async () => {
+    const hwc = scripted();
+    const item = (id: string) => ({ id, status: 'available', resource_id: 'r' });
+    script = [{ body: { checkpoint_items: [item('c1'), item('c2')], count: 3 } }, { body: { checkpoint_items: [item('c3')], count: 3 } }];
+    expect((await collect(hwc.csbs.listCheckpointItems({ limit: 10 }))).map((i) => i.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(seen.map((r) => new URL(r.url, origin).searchParams.get('marker'))).toEqual([null, 'c2']);
     await hwc.close();
   });
 
@@ -304,10 +339,10 @@ describe('odd responses (scripted server)', () => {
     expect(error).toMatchObject({ operation: 'kms.listKeyDetail', status: 200, errorCode: LocalErrorCode.invalidResponse, requestId: 'r-1' });
     expect(error.errorMsg).toContain('key_info.key_state: required');
 
-    script = [{ body: { secrets: [{ kms_key_id: 'k' }] } }];
+    script = [{ body: { secrets: [{ kms_key_id: 'k' }], page_info: {} } }];
     expect((await rejection(collect(hwc.csms.listSecrets()))).errorMsg).toContain('secrets.0.name: required');
     // event_subscriptions is not promised by the API: absent stays undefined ("unknown"), never [] ("none").
-    script = [{ body: { secrets: [{ name: 's' }] } }];
+    script = [{ body: { secrets: [{ name: 's' }], page_info: {} } }];
     expect((await collect(hwc.csms.listSecrets()))[0]?.event_subscriptions).toBeUndefined();
     script = [{ body: { tags: [{ key: 'k' }] } }];
     expect((await rejection(hwc.kms.showKmsTags({ key_id: keyId }))).errorMsg).toContain('tags.0.value');

@@ -230,17 +230,17 @@ describe('FunctionGraphApi fails closed on answers it cannot trust', () => {
         { functions: [view('c'), view('d')], next_marker: 2, count: 5 },
       ];
       const error = await rejection(listFrom());
-      expect(error).toMatchObject({ operation: 'functiongraph.listFunctions', errorCode: LocalErrorCode.invalidResponse });
-      expect(error.errorMsg).toContain('next_marker 2 repeats');
+      expect(error).toMatchObject({ operation: 'functiongraph.listFunctions', errorCode: LocalErrorCode.incompleteListing });
+      expect(error.errorMsg).toContain('the next page\'s marker "2" was already read');
       expect(asked).toEqual(['', '2']);
     });
 
     it('an empty page before the count is reached is an error', async () => {
       pages = [
         { functions: [view('a'), view('b')], next_marker: 2, count: 5 },
-        { functions: [], next_marker: 2, count: 5 },
+        { functions: [], next_marker: 4, count: 5 },
       ];
-      expect((await rejection(listFrom())).errorMsg).toContain('an empty page at marker 2 of 5');
+      expect((await rejection(listFrom())).errorMsg).toContain('an empty page while more were announced');
     });
 
     it('a last page read to the count ends the listing, whatever its next_marker', async () => {
