@@ -4,6 +4,7 @@ import type { AdminControl } from './admin.ts';
 import { Identities } from './auth.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
+import { ctsRoutes } from './cts.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
 import type { FaultConfig, FaultKind } from './faults.ts';
 import type { ApiVariants } from './variants.ts';
@@ -33,6 +34,7 @@ export { CloudState, ProjectState } from './state.ts';
 export type { CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
 export type { CloudStats } from './server.ts';
 export { CSBS_PROVIDER_ID } from './csbs.ts';
+export { CTS_RETENTION_MS } from './cts.ts';
 
 export interface CloudOptions {
   /** 0 (default) picks a free port. */
@@ -120,7 +122,7 @@ class Cloud implements LocalCloud {
       clock,
       admin: this.adminControl(),
     };
-    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...smnRoutes, ...iamRoutes]);
+    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...ctsRoutes, ...smnRoutes, ...iamRoutes]);
   }
 
   get url(): string {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Fixture, FixtureVolume, KeyState } from './fixture.ts';
+import { traceOfFixture } from './cts.ts';
 import type { CtsTrace } from './traces.ts';
 import type { ApiVariants } from './variants.ts';
 
@@ -373,6 +374,10 @@ export class CloudState {
       const project = projectOf(topic.project_id);
       const urn = topic.topic_urn ?? `urn:smn:${this.region}:${project.projectId}:${topic.name}`;
       project.topics.set(urn, { topic_urn: urn, name: topic.name, project_id: project.projectId });
+    }
+    if (firstUser) {
+      const traces = [...(fixture.traces ?? [])].sort((a, b) => a.time - b.time);
+      for (const trace of traces) this.traces.push(traceOfFixture(trace, firstUser, trace.project_id ?? this.defaultProjectId));
     }
   }
 

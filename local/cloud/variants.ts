@@ -14,4 +14,9 @@ export interface ApiVariants {
    * array, as the document's example shows it) or `absent`.
    */
   readonly listKmsByTagsDetail?: 'object' | 'array' | 'absent';
+  /**
+   * CTS ListTraces' `next` ("from this trace's record time, earlier"): `after` (default) lists the traces after
+   * the marker trace; `from` lists the marker trace again at the top of the next page.
+   */
+  readonly ctsNext?: 'after' | 'from';
 }

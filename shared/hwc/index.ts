@@ -209,4 +209,6 @@ export type {
 export { SmnApi } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
+export { CtsApi, CTS_RETENTION_MS, MAX_TRACES_PER_PAGE, TRACE_RATINGS, TRACE_TYPES } from './cts.ts';
+export type { ListTracesRequest, ListTracesResponse, Trace } from './cts.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';
