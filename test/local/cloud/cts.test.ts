@@ -29,7 +29,7 @@ beforeEach(() => cloud.reset(fixture()));
 afterAll(() => cloud.close());
 
 const traces = (query: Record<string, string | number>) =>
-  call(cloud, 'GET', `/v3/${cloud.identity.projectId}/traces?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`);
+  call(cloud, 'GET', `/v3/${cloud.identity.projectId}/traces?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`);
 const week = () => ({ trace_type: 'system', from: now - CTS_RETENTION_MS, to: now + 1 });
 
 describe('CTS ListTraces', () => {

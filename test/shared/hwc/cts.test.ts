@@ -162,7 +162,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // the functions' clients keep theirs alive
+    }),
+);
 
 const trace = (n: number) => ({ trace_id: `trace-${String(n).padStart(8, '0')}`, trace_name: 'enableKey', time: NOW - n, code: '200' });
 
