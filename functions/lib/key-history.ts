@@ -157,15 +157,15 @@ export class AuditTrail {
     const cts = this.cloud.use(CtsApi);
     const to = this.to.getTime();
     const window = { service_type: 'KMS', from: to - CTS_RETENTION_MS, to };
-    // One failure is enough: the others are stopped rather than read for nothing.
-    const stop = new AbortController();
+    // One failure is enough: the other listings are stopped rather than read for nothing.
+    const stops = HISTORY_TRACES.map(() => new AbortController());
     const lists = await Promise.all(
-      HISTORY_TRACES.map(async (name) => {
+      HISTORY_TRACES.map(async (name, i) => {
         const traces: Trace[] = [];
         try {
-          for await (const trace of cts.listTraces({ ...window, trace_name: name }, { signal: stop.signal })) traces.push(trace);
+          for await (const trace of cts.listTraces({ ...window, trace_name: name }, { signal: stops[i]?.signal })) traces.push(trace);
         } catch (error) {
-          stop.abort();
+          for (const stop of stops) stop.abort();
           throw error;
         }
         return traces;
