@@ -41,7 +41,7 @@ import { withTags } from './lib/keys-with-tags.ts';
  *
  * Unprotected keys are reported with why, never touched (an `in-progress` tag of ours is removed: no cancel
  * is under way any more); default keys are never touched. A key that is no longer pending when we cancel
- * (KMS.1501) is already safe: `skipped`.
+ * (KMS.1501: someone else cancelled it) is already safe: `skipped`, and our `in-progress` tag comes off.
  */
 
 export const AUDIT_TAG = 'deletion-cancelled-at';
@@ -491,7 +491,7 @@ async function cancel(r: GuardrailRun, keyId: string, because: string): Promise<
  * `in-progress` and a later sweep finishes it).
  */
 async function cancelTookEffect(r: GuardrailRun, keyId: string, error: unknown): Promise<boolean> {
-  if (error instanceof HwcError && error.status >= 400 && error.status < 500 && error.status !== 429) return false;
+  if (isRefusal(error)) return false;
   try {
     const { key_info: key } = await r.cloud.kms.listKeyDetail({ key_id: keyId });
     return key.key_state === KeyState.disabled;
