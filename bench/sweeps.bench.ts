@@ -38,8 +38,9 @@ function minimumCalls(name: string): number {
   if (name === 'tag-new-keys') return Math.ceil(keys / PAGE) + untagged;
   // The pending keys (ListKeys, state 4), then each one's tags: a ShowKmsTags per pending key or the unfiltered
   // listing, whichever is fewer (a tag filter matches values exactly, the protect tag's "true" is any case);
-  // then CancelKeyDeletion and the audit tag per protected key.
-  return Math.ceil(pending / PAGE) + Math.min(pending, Math.ceil(keys / PAGE)) + 2 * protectedKeys;
+  // then per protected key `in-progress`, CancelKeyDeletion and the audit tag (the tag written before the cancel
+  // is what lets a later run finish what one could not), and one listing of the keys left `in-progress`.
+  return Math.ceil(pending / PAGE) + Math.min(pending, Math.ceil(keys / PAGE)) + 3 * protectedKeys + 1;
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Error bodies as each real service shapes them:
  * - `kms`, `csms`: `{"error":{"error_code","error_msg"}}` (KMS, CSMS events)
- * - `csms-secret`, `csbs`, `fgs`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, FunctionGraph's ErrorResp)
+ * - `csms-secret`, `csbs`, `fgs`, `cts`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, FunctionGraph's ErrorResp, CTS)
  * - `smn`: `{"request_id","code","message"}`
  * - `iam`: `{"error":{"code":401,"message","title"}}`
  * - `gateway`: API Gateway's own `{"error_msg","error_code","request_id"}` (authentication, throttling, unknown API)
  */
-export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'fgs' | 'smn' | 'iam' | 'gateway';
+export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'fgs' | 'cts' | 'smn' | 'iam' | 'gateway';
 
 /** Thrown by handlers; the server renders it in the route's style (or the one given here). */
 export class ApiError extends Error {
@@ -44,6 +44,7 @@ export function renderError(style: ErrorStyle, status: number, code: string, mes
     case 'csms-secret':
     case 'csbs':
     case 'fgs':
+    case 'cts':
       return { error_code: code, error_msg: message };
     case 'smn':
       return { request_id: requestId, code, message };
@@ -71,6 +72,8 @@ export function forbiddenProject(style: ErrorStyle): ApiError {
       return new ApiError(403, '403', 'You are not authorized to perform the requested action.');
     case 'fgs':
       return new ApiError(403, 'FSS.0403', 'Forbidden: the project in the request does not belong to the credentials.');
+    case 'cts':
+      return new ApiError(403, 'CTS.0012', 'Invalid project ID. Check whether the project ID is correct.');
     default:
       return new ApiError(403, 'APIGW.0302', 'The project in the request does not belong to the credentials.', 'gateway');
   }
@@ -97,6 +100,7 @@ const SERVICE_FAILURE: Record<ErrorStyle, [string, string]> = {
   'csms-secret': ['CSMS.0001', 'An internal error occurred.'],
   csbs: ['CSBS.9999', 'internal failed'],
   fgs: ['FSS.0500', 'Internal server error.'],
+  cts: ['CTS.0005', 'Data read exception.'],
   smn: ['SMN.0001', 'Internal error.'],
   iam: ['500', 'The service is temporarily unavailable.'],
   gateway: ['APIGW.0202', 'Backend unavailable'],
@@ -114,6 +118,8 @@ export function invalidBody(style: ErrorStyle): ApiError {
       return new ApiError(400, 'CSBS.9001', 'Invalid parameter: the request body is not JSON');
     case 'fgs':
       return new ApiError(406, 'FSS.0406', 'Not acceptable: the request body is not JSON.');
+    case 'cts':
+      return new ApiError(400, 'CTS.0003', 'The message body is empty or invalid.');
     case 'smn':
       return new ApiError(400, 'SMN.0002', 'Invalid parameter: the request body is not JSON.');
     case 'iam':

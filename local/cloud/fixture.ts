@@ -23,6 +23,8 @@ export interface Fixture {
   topics?: FixtureTopic[];
   /** FunctionGraph functions (their `latest` version) with their triggers. */
   functions?: FixtureFunction[];
+  /** CTS traces recorded before the cloud started (the audit trail ListTraces answers from). */
+  traces?: FixtureTrace[];
 }
 
 export interface FixtureUser {
@@ -194,6 +196,25 @@ export interface FixtureFunction {
   project_id?: string;
 }
 
+/** A CTS trace, filled in as the cloud records its own (`local/cloud/cts.ts`): KMS `cmk`, code 200, the first user. */
+export interface FixtureTrace {
+  trace_name: string;
+  resource_id: string;
+  /** Epoch milliseconds. */
+  time: number;
+  resource_name?: string;
+  service_type?: string;
+  resource_type?: string;
+  /** HTTP status of the operation. */
+  code?: number;
+  request?: Record<string, unknown>;
+  response?: Record<string, unknown>;
+  /** User name shown in the trace. */
+  user?: string;
+  trace_id?: string;
+  project_id?: string;
+}
+
 const str = z.string();
 const opt = <T extends z.ZodType>(schema: T) => schema.optional();
 
@@ -343,6 +364,21 @@ const functionSchema = z.object({
   project_id: opt(str),
 });
 
+const traceSchema = z.object({
+  trace_name: str.min(1),
+  resource_id: str,
+  time: z.number().int().nonnegative(),
+  resource_name: opt(str),
+  service_type: opt(str.min(1)),
+  resource_type: opt(str.min(1)),
+  code: opt(z.number().int()),
+  request: opt(z.record(str, z.unknown())),
+  response: opt(z.record(str, z.unknown())),
+  user: opt(str),
+  trace_id: opt(str.min(1)),
+  project_id: opt(str),
+});
+
 export const fixtureSchema: z.ZodType<Fixture> = z.object({
   region: opt(str.min(1)),
   tokenTtlSeconds: opt(z.number().positive()),
@@ -355,6 +391,7 @@ export const fixtureSchema: z.ZodType<Fixture> = z.object({
   checkpointItems: opt(z.array(checkpointItemSchema)),
   topics: opt(z.array(topicSchema)),
   functions: opt(z.array(functionSchema)),
+  traces: opt(z.array(traceSchema)),
 });
 
 /** Validates a fixture (from a file, an admin request or a test); throws a readable error. */

@@ -4,6 +4,7 @@ import type { AdminControl } from './admin.ts';
 import { Identities } from './auth.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
+import { ctsRoutes } from './cts.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
 import { functiongraphRoutes } from './functiongraph/index.ts';
 import type { FunctionRunner } from './functiongraph/index.ts';
@@ -50,6 +51,7 @@ export type { FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationReq
 export { NOT_EMULATED } from './errors.ts';
 export type { CloudStats } from './server.ts';
 export { CSBS_PROVIDER_ID } from './csbs.ts';
+export { CTS_RETENTION_MS } from './cts.ts';
 
 export interface CloudOptions {
   /** 0 (default) picks a free port. */
@@ -145,6 +147,7 @@ class Cloud implements LocalCloud {
       ...kmsTagRoutes,
       ...csmsRoutes,
       ...csbsRoutes,
+      ...ctsRoutes,
       ...smnRoutes,
       ...iamRoutes,
       ...functiongraphRoutes(functionRunner),

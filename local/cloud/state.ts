@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Fixture, FixtureFunction, FixtureVolume, KeyState } from './fixture.ts';
+import { traceOfFixture } from './cts.ts';
 import type { CtsTrace } from './traces.ts';
 import type { ApiVariants } from './variants.ts';
 
@@ -455,6 +456,10 @@ export class CloudState {
       const project = projectOf(fn.project_id);
       const loaded = fixtureFunction(fn, this.region, project.projectId, domainOf.get(project.projectId) ?? firstUser?.domainId ?? '');
       project.functions.set(loaded.func_urn, loaded);
+    }
+    if (firstUser) {
+      const traces = [...(fixture.traces ?? [])].sort((a, b) => a.time - b.time);
+      for (const trace of traces) this.traces.push(traceOfFixture(trace, firstUser, trace.project_id ?? this.defaultProjectId));
     }
   }
 

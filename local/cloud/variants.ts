@@ -52,6 +52,11 @@ export interface ApiVariants {
    * on an empty page.
    */
   readonly csmsNextMarker?: 'when-more' | 'always';
+  /**
+   * CTS ListTraces' `next` ("from this trace's record time, earlier"): `after` (default) lists the traces after
+   * the marker trace; `from` lists the marker trace again at the top of the next page.
+   */
+  readonly ctsNext?: 'after' | 'from';
 }
 
 /** The page size a listing answers with: as asked (or the API's default), at most the cloud's `pageCap`. */

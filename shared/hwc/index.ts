@@ -244,3 +244,5 @@ export type {
   UpdateFunctionConfigRequest,
   UpdateTriggerRequest,
 } from './functiongraph-model.ts';
+// CTS too: attached by guard-key-deletion alone (`cloud.use(CtsApi)`, from './cts.ts').
+export type { ListTracesRequest, ListTracesResponse, Trace } from './cts.ts';

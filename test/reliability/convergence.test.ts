@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { beforeCloudHandles } from '../support/functions.ts';
 import { convergence, SCENARIOS } from './support.ts';
 
 /**
@@ -21,27 +22,27 @@ describe('sweeps converge under 30% faults', () => {
   }
 });
 
-describe('known limitation (decided, see RELIABILITY.md)', () => {
-  // guard-key-deletion cancels first, then writes the audit tag, then re-enables. When the cancel succeeds but
-  // the tag or the re-enable fails on every retry, the key is safe (no longer pending deletion) and the run
-  // reports the follow-up `failed` (and says so over SMN), but no later sweep comes back to it: sweeps list
-  // keys pending deletion only, and the API cannot filter keys by a tag key alone to find them. Writing the
-  // tag first was tried and rejected: a cancel that then fails would leave a tag claiming a cancel that never
-  // happened. Found by the soak with 2 attempts per call; with the default 4 attempts it needs four failures
-  // in a row of one call. This test documents the gap: it fails until a later design closes it.
-  it.fails('a re-enable or audit tag lost after a successful cancel is finished by the next run', async () => {
+describe('what a run could not finish, a later one does', () => {
+  // guard-key-deletion writes `deletion-cancelled-at=in-progress` before the cancel and the time only once the
+  // re-enable is settled; every sweep also lists the keys carrying `in-progress`. So when the tag or the
+  // re-enable fails on every retry, the key is left pending deletion or carrying `in-progress`, and the next
+  // sweep finishes it. (Until this design, no later sweep came back to it: RELIABILITY.md's former limitation.)
+  it('a re-enable or audit tag lost after a successful cancel is finished by the next run', async () => {
     const { startCloud } = await import('../../local/cloud/index.ts');
     const { context, createFunction, envFor, GUARD_ENV, kid, NOW, timerEvent, guardFixture } = await import('./support.ts');
-    const cloud = await startCloud({ port: 0, fixture: { ...guardFixture(1), keys: (guardFixture(1).keys ?? []).slice(0, 1) } });
+    const fixture = guardFixture(1);
+    const cloud = await startCloud({ port: 0, fixture: { ...fixture, keys: [(fixture.keys ?? [])[1] as NonNullable<typeof fixture.keys>[number]] } });
     try {
       const handler = createFunction('guard-key-deletion', { env: envFor(cloud, { ...GUARD_ENV, HUAWEICLOUD_RETRY_ATTEMPTS: '1' }), now: () => NOW, logSink: () => undefined });
-      cloud.setFaults({ rate: { '500': 1 }, operations: ['kms.batchCreateKmsTags', 'kms.enableKey'] });
+      // The tag calls fail from the cancel on (the `in-progress` tag before it is written), and so does EnableKey.
+      beforeCloudHandles(cloud, 'kms.cancelKeyDeletion', () => cloud.setFaults({ rate: { '500': 1 }, operations: ['kms.batchCreateKmsTags', 'kms.enableKey'] }));
       await handler(timerEvent(), context());
+      const key = () => cloud.state.keys.get(kid(100, 'b'));
+      expect([key()?.key_state, key()?.tags.get('deletion-cancelled-at')]).toEqual(['3', 'in-progress']);
       cloud.setFaults(undefined);
       await handler(timerEvent(), context());
-      const key = cloud.state.keys.get(kid(0, 'b'));
-      expect(key?.key_state).toBe('2');
-      expect(key?.tags.get('deletion-cancelled-at')).toBe(NOW.toISOString());
+      expect(key()?.key_state).toBe('2');
+      expect(key()?.tags.get('deletion-cancelled-at')).toBe(NOW.toISOString());
     } finally {
       await cloud.close();
     }

@@ -4,7 +4,7 @@ import { createHandler as createPrune } from '../../functions/prune-orphan-event
 import { createHandler as createTag } from '../../functions/tag-new-keys.ts';
 import { defaultFixture, startCloud } from '../../local/cloud/index.ts';
 import { HOSTILE_KINDS } from '../../local/cloud/index.ts';
-import type { FaultConfig, Fixture, FixtureEvent, FixtureKey, FixtureSecret, HostileKind, LocalCloud } from '../../local/cloud/index.ts';
+import type { FaultConfig, Fixture, FixtureEvent, FixtureKey, FixtureSecret, FixtureTrace, HostileKind, LocalCloud } from '../../local/cloud/index.ts';
 import type { GuardrailOptions } from '../../shared/runtime/guardrail.ts';
 import type { FunctionReport, ReportAction } from '../../shared/runtime/report.ts';
 
@@ -13,7 +13,11 @@ import type { FunctionReport, ReportAction } from '../../shared/runtime/report.t
  * profile, a normalised state snapshot, and "run until nothing is left to do".
  */
 
-export const NOW = new Date('2024-06-01T00:00:00.000Z');
+/**
+ * The functions' clock: the current second. The embedded cloud keeps its audit trail (CTS) for the 7 days before
+ * its own, real, clock, and guard-key-deletion reads the trail of the 7 days before this one.
+ */
+export const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const DAY = 86_400_000;
 export const WEBHOOK_SECRET = 'reliability-webhook-secret-0123456789';
 
@@ -57,27 +61,37 @@ export const TAG_ENV = { WARDEN_KEY_TAGS: JSON.stringify({ team: 'payments', env
 
 /**
  * Keys pending deletion for guard-key-deletion: protected by tag, by alias glob, by a secret's use; and
- * unprotected ones whose aliases almost match the glob; a protected default key; a full key (10 tags).
+ * unprotected ones whose aliases almost match the glob; a protected default key; a full key (10 tags). Their
+ * audit trail (CTS): the keys protected by the glob were enabled when their deletion was scheduled (they are
+ * enabled again), those protected by tag had been disabled (they stay disabled), those a secret uses have no
+ * trail (they stay disabled: nothing tells). The full key, which has no room for our tag, had been disabled: its
+ * follow-ups could only be done in the run that cancels it (see RELIABILITY.md).
  */
 export function guardFixture(size = 3): Fixture {
   const keys: FixtureKey[] = [];
   const secrets: FixtureSecret[] = [];
-  const pending = (key: Omit<FixtureKey, 'key_state'>): void => void keys.push({ ...key, key_state: '4', scheduled_deletion_date: String(NOW.getTime() + 7 * DAY) });
+  const traces: FixtureTrace[] = [];
+  const scheduled = NOW.getTime() - DAY;
+  const pending = (key: Omit<FixtureKey, 'key_state'>, history: readonly string[] = []): void => {
+    keys.push({ ...key, key_state: '4', scheduled_deletion_date: String(scheduled + 7 * DAY) });
+    history.forEach((trace_name, i) => traces.push({ trace_name, resource_id: key.key_id, time: scheduled - (history.length - i) * DAY }));
+    if (history.length > 0) traces.push({ trace_name: 'scheduleKeyDeletion', resource_id: key.key_id, time: scheduled, request: { key_id: key.key_id, pending_days: '7' } });
+  };
   for (let i = 0; i < size; i++) {
-    pending({ key_id: kid(i, 'b'), key_alias: `tagged-${i}`, tags: { 'deletion-protection': 'true' } });
-    pending({ key_id: kid(100 + i, 'b'), key_alias: `prod-${i}` });
+    pending({ key_id: kid(i, 'b'), key_alias: `tagged-${i}`, tags: { 'deletion-protection': 'true' } }, ['createKey', 'disableKey']);
+    pending({ key_id: kid(100 + i, 'b'), key_alias: `prod-${i}` }, ['createKey']);
     pending({ key_id: kid(200 + i, 'b'), key_alias: `used-${i}` });
     secrets.push({ name: `secret-${i}`, kms_key_id: kid(200 + i, 'b') });
   }
   // Near misses: none of these is protected.
-  for (const [i, alias] of ['prod', 'Prod-x', 'xprod-1', 'prod_1', 'pro-d', 'production'].entries()) pending({ key_id: kid(300 + i, 'b'), key_alias: alias });
+  for (const [i, alias] of ['prod', 'Prod-x', 'xprod-1', 'prod_1', 'pro-d', 'production'].entries()) pending({ key_id: kid(300 + i, 'b'), key_alias: alias }, ['createKey']);
   pending({ key_id: kid(400, 'b'), key_alias: 'protect-false', tags: { 'deletion-protection': 'false' } });
   pending({ key_id: kid(401, 'b'), key_alias: 'protect-yes', tags: { 'deletion-protection': 'yes' } });
   // Never touched, whatever protects them.
-  pending({ key_id: kid(500, 'b'), key_alias: 'prod-kms/default', tags: { 'deletion-protection': 'true' } });
+  pending({ key_id: kid(500, 'b'), key_alias: 'prod-kms/default', tags: { 'deletion-protection': 'true' } }, ['createKey']);
   keys.push({ key_id: kid(501, 'b'), key_alias: 'prod-enabled', tags: { 'deletion-protection': 'true' } });
-  pending({ key_id: kid(502, 'b'), key_alias: 'prod-full', tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, 'x'])) });
-  return { users: users(), keys, secrets };
+  pending({ key_id: kid(502, 'b'), key_alias: 'prod-full', tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, 'x'])) }, ['createKey', 'disableKey']);
+  return { users: users(), keys, secrets, traces };
 }
 export const GUARD_ENV = { WARDEN_PROTECT_ALIASES: 'prod-*', WARDEN_REENABLE_CANCELLED: 'true' };
 

@@ -92,7 +92,7 @@ export function apigBody(response: unknown): any {
  * A `start(fixture)` for tests that want a fresh rig each: the rig started last is closed after the test, and
  * the test fails if its logs carry the cloud's secret key or the webhook secret, whatever the test did.
  */
-export function rigPerTest(defaultFixture?: () => Fixture): (fixture?: Fixture) => Promise<FunctionRig> {
+export function rigPerTest(defaultFixture?: () => Fixture, cloudOptions?: () => Omit<CloudOptions, 'fixture'>): (fixture?: Fixture) => Promise<FunctionRig> {
   let rig: FunctionRig | undefined;
   afterEach(async () => {
     if (!rig) return;
@@ -103,7 +103,7 @@ export function rigPerTest(defaultFixture?: () => Fixture): (fixture?: Fixture) 
     rig = undefined;
   });
   return async (fixture) => {
-    rig = await startRig(fixture ?? defaultFixture?.());
+    rig = await startRig(fixture ?? defaultFixture?.(), cloudOptions?.());
     return rig;
   };
 }
