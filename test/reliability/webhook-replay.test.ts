@@ -136,7 +136,8 @@ describe('a webhook replayed on a fresh instance changes nothing new', () => {
     const c = await cloudWith(guardFixture(1));
     const body = JSON.stringify(trace('scheduleKeyDeletion', kid(100, 'b'), NOW.getTime()));
     const { first, replay, unchanged } = await twice(c, 'guard-key-deletion', GUARD_ENV, captured(body));
-    expect(first.actions.filter((a) => a.status === 'applied').map((a) => a.kind)).toEqual(['cancel-deletion', 'audit-tag', 'enable']);
+    // The enable waits for CTS to show the trace (a crafted one here): the key stays in-progress for a sweep.
+    expect(first.actions.filter((a) => a.status === 'applied').map((a) => a.kind)).toEqual(['audit-tag', 'cancel-deletion']);
     expect(replay.counts).toMatchObject({ applied: 0, planned: 0, failed: 0 });
     expect(unchanged).toBe(true);
   });

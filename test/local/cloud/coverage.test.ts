@@ -3,6 +3,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, NOT_EMULATED, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
+import { CtsApi } from '../../../shared/hwc/cts.ts';
 import { FunctionGraphApi } from '../../../shared/hwc/functiongraph.ts';
 import * as hwcModule from '../../../shared/hwc/index.ts';
 import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
@@ -38,6 +39,7 @@ type Apis = {
   smn: hwcModule.SmnApi;
   iam: hwcModule.IamApi;
   fg: FunctionGraphApi;
+  cts: CtsApi;
 };
 
 let cloud: LocalCloud;
@@ -97,6 +99,8 @@ const CALLS: Record<string, (api: Apis) => Promise<unknown>> = {
   'IamApi.createTokenByPassword': ({ iam }) =>
     iam.createTokenByPassword({ userName: cloud.identity.userName, password: cloud.identity.password, domainName: cloud.identity.domainName, projectId: cloud.identity.projectId }),
   'IamApi.listAuthProjects': ({ iam }) => iam.listAuthProjects(),
+  'CtsApi.listTracesPage': ({ cts }) => cts.listTracesPage(),
+  'CtsApi.listTraces': ({ cts }) => first(cts.listTraces()),
   'FunctionGraphApi.listFunctionsPage': ({ fg }) => fg.listFunctionsPage(),
   'FunctionGraphApi.listFunctions': ({ fg }) => first(fg.listFunctions()),
   'FunctionGraphApi.showFunctionConfig': ({ fg }) => fg.showFunctionConfig({ function_urn: fnUrn() }),
@@ -123,7 +127,7 @@ beforeAll(async () => {
   cloud = await startCloud({ port: 0 });
   const { ak, sk, region, projectId } = cloud.identity;
   client = new HuaweiCloud({ region, projectId, credentials: { type: 'aksk', ak, sk }, endpoints: Object.fromEntries(hwcModule.SERVICES.map((s) => [s, cloud.url])), retry: { attempts: 1 } });
-  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi) };
+  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi), cts: client.use(CtsApi) };
 });
 beforeEach(() =>
   cloud.reset({ ...defaultFixture(), functions: [{ func_name: 'covered', triggers: [{ trigger_id: 'covered-timer', trigger_type_code: 'TIMER', event_data: timerData('covered-sweep') }] }] }),
@@ -138,7 +142,7 @@ const operations = apiOperations();
 describe('every shared/hwc operation has a route in the embedded cloud', () => {
   it('finds the API classes, built in and attached, and a call for each of their operations', () => {
     const builtIn = Object.keys(hwcModule).filter((name) => name.endsWith('Api'));
-    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi'].sort());
+    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi', 'CtsApi'].sort());
     const all = [...operations].flatMap(([api, methods]) => methods.map((method) => `${api}.${method}`));
     expect(all.filter((operation) => !(operation in CALLS)), 'operations without a call here').toEqual([]);
     expect(Object.keys(CALLS).filter((operation) => !all.includes(operation)), 'calls for operations that are gone').toEqual([]);
