@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Dispatcher, Pool } from 'undici';
 // The pool and its request API alone, not undici's index: half the bundle, a faster cold start (BENCHMARKS.md).
 import PoolClass from 'undici/lib/dispatcher/pool.js';
@@ -129,6 +130,8 @@ export class Transport {
   withDeadline(deadline: AbortSignal): Transport {
     const view = Object.create(this) as Transport;
     const bound = this.deadline === undefined ? deadline : AbortSignal.any([this.deadline, deadline]);
+    // Every call in flight through the view listens to it (undici, a retry's wait): many at once is the design.
+    setMaxListeners(0, bound);
     Object.defineProperty(view, 'deadline', { value: bound });
     return view;
   }

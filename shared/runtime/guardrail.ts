@@ -85,7 +85,7 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   if (!Number.isFinite(margin) || margin < 0) throw new RangeError(`safetyMarginMs must be a number of milliseconds ≥ 0, got ${margin}`);
 
-  const handle = async (event: unknown, context: unknown, invocation?: { signal?: AbortSignal }): Promise<unknown> => {
+  const handle = async (event: unknown, context: unknown): Promise<unknown> => {
     const runtime = runtimeOf(context);
     currentContext = runtime;
     policy ??= loadPolicy({ env, userData: (name) => runtime.userData(name) });
@@ -102,8 +102,8 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     const dryRun = decideDryRun(policy, dryRunRequested, log);
     cloud ??= createCloud(env, () => currentContext);
     const remaining = () => runtime.remainingMs();
-    // One deadline for the run, whose signal every cloud call receives; middy's signal (its early timeout) ends it too.
-    const deadline = new Deadline(remaining, margin, invocation?.signal);
+    // One deadline for the run, whose signal every cloud call receives.
+    const deadline = new Deadline(remaining, margin);
     const report = new ReportBuilder(definition.name, trigger.kind, dryRun, deadline.signal);
     const onDeadline = () => log.warn('deadline reached: nothing more is sent, calls in flight are cut', { marginMs: margin });
     if (deadline.signal.aborted) onDeadline();
@@ -135,7 +135,7 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     const result = report.build();
     logReport(log, result, Date.now() - started);
     // The summary may use the first half of the margin, so the report is still returned in time.
-    const summaryDeadline = new Deadline(remaining, margin / 2, invocation?.signal);
+    const summaryDeadline = new Deadline(remaining, margin / 2);
     try {
       await notify(cloud.withDeadline(summaryDeadline.signal), policy, result, log);
     } finally {
@@ -144,7 +144,7 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     return trigger.kind === 'apig' ? toApigResponse(result) : result;
   };
 
-  return middy(handle as (event: unknown, context: any, invocation: { signal: AbortSignal }) => Promise<FunctionResult | unknown>, {
+  return middy(handle as (event: unknown, context: any) => Promise<FunctionResult | unknown>, {
     // A last resort, behind the run's own deadline, for a run that does not heed it: a 504 (APIG) or a timeout
     // error (TIMER, CTS) before the platform's limit, rather than no answer at all.
     timeoutEarlyInMillis: Math.max(1, Math.floor(margin / 10)),

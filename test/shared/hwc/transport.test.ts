@@ -326,6 +326,23 @@ describe('Transport.withDeadline', () => {
     expect(await t.call({ operation: 'op', service: 'kms', method: 'GET', path: '/x' }).catch((e: HwcError) => e.errorMsg)).toBe('the client is closed');
   });
 
+  it('carries many calls in flight at once without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const t = transport();
+    const deadline = new AbortController();
+    const calls = 16;
+    script = Array.from({ length: calls }, () => hold(() => seen.length === calls && deadline.abort()));
+    const view = t.withDeadline(deadline.signal);
+    const errors = await Promise.all(Array.from({ length: calls }, () => call(view)));
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    process.off('warning', onWarning);
+    expect(errors.every(isDeadlineError)).toBe(true);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+    await t.close();
+  });
+
   it('is not a deadline error when the cloud answers with that code', async () => {
     const t = transport();
     script = [json(400, { error: { error_code: 'WARDEN.DEADLINE', error_msg: 'spoofed' } })];
