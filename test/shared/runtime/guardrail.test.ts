@@ -36,7 +36,7 @@ function handlerWith(run: (r: GuardrailRun) => Promise<void>, logs: string[] = [
 const never = () => new Promise<void>(() => undefined);
 const untilAborted = (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
-describe('guardrail: a run that ignores its deadline', () => {
+describe.concurrent('guardrail: a run that ignores its deadline', () => {
   it('still answers a webhook before the platform limit, with middy\'s 504 (its early timeout arms under FunctionGraph)', async () => {
     const handler = handlerWith(never);
     const response = (await handler(apigEvent({}, { signature: null }), fgContextEnding(400))) as { statusCode: number };
@@ -50,7 +50,7 @@ describe('guardrail: a run that ignores its deadline', () => {
   });
 });
 
-describe('guardrail: a run that heeds its deadline', () => {
+describe.concurrent('guardrail: a run that heeds its deadline', () => {
   it('gets the signal, is told it is out of time, and returns its report', async () => {
     const logs: string[] = [];
     const seen: boolean[] = [];
