@@ -1,5 +1,6 @@
 import { CHECKPOINT_ITEM_STATUSES } from '../shared/hwc/csbs.ts';
 import type { CheckpointItem, CheckRestorableRequest, RestorableResult } from '../shared/hwc/csbs.ts';
+import { isDeadlineError } from '../shared/hwc/errors.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import type { Policy } from '../shared/policy.ts';
 import { mapLimit } from '../shared/runtime/concurrency.ts';
@@ -198,6 +199,7 @@ async function checkBatch(cloud: HuaweiCloud, batch: readonly Askable[]): Promis
     for (const answer of response.restorable) if (!byServer.has(answer.resource_id)) byServer.set(answer.resource_id, answer);
     return batch.map((s) => verdictOf(byServer.get(s.serverId)));
   } catch (error) {
+    if (isDeadlineError(error)) return batch.map(() => ({ kind: 'deferred' })); // a stale server stays failed
     const detail = failureReason(error);
     return batch.map(() => ({ kind: 'error', detail }));
   }

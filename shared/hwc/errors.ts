@@ -22,6 +22,8 @@ export const LocalErrorCode = {
   network: 'WARDEN.NETWORK',
   timeout: 'WARDEN.TIMEOUT',
   credentials: 'WARDEN.CREDENTIALS',
+  /** The invocation's deadline stopped the call: not sent, cut in flight, or not retried. */
+  deadline: 'WARDEN.DEADLINE',
 } as const;
 
 export class HwcError extends Error {
@@ -59,6 +61,14 @@ export class HwcError extends Error {
       attempts: this.attempts,
     };
   }
+}
+
+/**
+ * True when the caller's deadline stopped the call (`Transport.withDeadline`): no answer was read (status 0), so a
+ * change it carried may or may not have been made. Never an answer of the cloud's, whatever code that names.
+ */
+export function isDeadlineError(error: unknown): error is HwcError {
+  return error instanceof HwcError && error.status === 0 && error.errorCode === LocalErrorCode.deadline;
 }
 
 function describe(details: HwcErrorDetails): string {

@@ -97,6 +97,30 @@ export class HuaweiCloud {
   }
 
   /**
+   * This client bounded by `deadline`, e.g. one invocation's: every call made through it, by the built-in services
+   * and by those it attaches with `use`, receives the signal (with the call's own); once it aborts, nothing more is
+   * sent, the calls in flight are cut and no retry is made, each failing as an HwcError `WARDEN.DEADLINE`
+   * (`isDeadlineError`). The connection pools, credentials and stats stay this client's, shared across views;
+   * closing a view closes the client.
+   */
+  withDeadline(deadline: AbortSignal): HuaweiCloud {
+    const transport = this.transport.withDeadline(deadline);
+    const ctx: ApiContext = { transport, projectId: this.projectId };
+    // Everything not set here (region, endpoints, stats, the authenticator behind the transport) is read through
+    // the prototype from this client.
+    return Object.assign(Object.create(this) as HuaweiCloud, {
+      transport,
+      ctx,
+      attached: new Map<ServiceApiClass<unknown>, unknown>(),
+      kms: new KmsApi(ctx),
+      csms: new CsmsApi(ctx),
+      csbs: new CsbsApi(ctx),
+      smn: new SmnApi(ctx),
+      iam: new IamApi(ctx),
+    });
+  }
+
+  /**
    * A client configured from the environment: `HUAWEICLOUD_REGION` and `HUAWEICLOUD_SDK_PROJECT_ID` (required),
    * credentials as `credentialsFromEnv` reads them, `HUAWEICLOUD_ENDPOINT_URL[_<SERVICE>]`, and
    * `HUAWEICLOUD_RETRY_ATTEMPTS`, `HUAWEICLOUD_RETRY_BASE_DELAY_MS`, `HUAWEICLOUD_MAX_RESPONSE_BYTES`. `overrides`
@@ -150,7 +174,7 @@ function wholeNumber(name: string, value: string, min = 1): number {
   return parsed;
 }
 
-export { HwcError, LocalErrorCode } from './errors.ts';
+export { HwcError, LocalErrorCode, isDeadlineError } from './errors.ts';
 export type { HwcErrorDetails } from './errors.ts';
 export { credentialsFromContext, credentialsFromEnv } from './credentials.ts';
 export type { Credentials, FunctionGraphCredentialSource, IssuedToken } from './credentials.ts';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Dispatcher, Pool } from 'undici';
 // The pool and its request API alone, not undici's index: half the bundle, a faster cold start (BENCHMARKS.md).
 import PoolClass from 'undici/lib/dispatcher/pool.js';
@@ -100,7 +101,10 @@ export class Transport {
   /** Per service: its base URL without trailing slashes, and the pool of its origin. */
   private readonly targets = new Map<ServiceName, { readonly base: string; readonly pool: Pool }>();
   private readonly random: () => number;
-  private closed = false;
+  /** Shared with every view (`withDeadline`), so closing any of them closes them all. */
+  private readonly lifecycle = { closed: false };
+  /** Set on a view only (`withDeadline`). */
+  private readonly deadline: AbortSignal | undefined;
   /** Logical calls made and HTTP attempts sent (retries included). */
   readonly stats = { calls: 0, attempts: 0 };
 
@@ -118,26 +122,46 @@ export class Transport {
     }
   }
 
+  /**
+   * This transport bounded by `deadline`: every call made through the view receives it, together with the call's
+   * own signal. Once it aborts, no call is sent, the one in flight is cut, and no retry is waited for or made:
+   * each ends at once as an HwcError `WARDEN.DEADLINE` (`isDeadlineError`). Everything else (pools, stats,
+   * retry policy) is this transport's, read through the prototype, so a view per invocation costs one object
+   * and the connections outlive it. A view of a view is bounded by both deadlines.
+   */
+  withDeadline(deadline: AbortSignal): Transport {
+    const view = Object.create(this) as Transport;
+    const bound = this.deadline === undefined ? deadline : AbortSignal.any([this.deadline, deadline]);
+    // Every call in flight through the view listens to it (undici, a retry's wait): many at once is the design.
+    setMaxListeners(0, bound);
+    Object.defineProperty(view, 'deadline', { value: bound });
+    return view;
+  }
+
   async call(spec: CallSpec): Promise<CallResult> {
-    if (this.closed) throw new HwcError({ operation: spec.operation, status: 0, errorMsg: 'the client is closed' });
+    if (this.lifecycle.closed) throw new HwcError({ operation: spec.operation, status: 0, errorMsg: 'the client is closed' });
+    if (this.deadline?.aborted) throw deadlineError(spec.operation, 0, 'had passed: the call was not sent');
     this.stats.calls++;
+    const signal = this.deadline === undefined || spec.signal === undefined ? (spec.signal ?? this.deadline) : AbortSignal.any([spec.signal, this.deadline]);
+    const bounded = signal === spec.signal ? spec : { ...spec, signal };
     const body = spec.sequence ? { ...spec.body, sequence: randomUUID() } : spec.body;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let attempt = 0;
     for (;;) {
       attempt++;
-      const outcome = await this.attempt(spec, payload, attempt);
+      const outcome = await this.attempt(bounded, payload, attempt);
       if (outcome.kind === 'done') return outcome.result;
-      if (attempt >= this.retry.attempts || spec.signal?.aborted) throw outcome.error;
+      if (attempt >= this.retry.attempts) throw outcome.error;
+      if (signal?.aborted) throw this.notRetried(spec.operation, attempt, outcome.error);
       const delay = this.backoff(attempt, outcome.retryAfterMs);
       if (delay === undefined) throw outcome.error;
-      await sleep(delay, spec.signal);
-      if (spec.signal?.aborted) throw outcome.error;
+      await sleep(delay, signal);
+      if (signal?.aborted) throw this.notRetried(spec.operation, attempt, outcome.error);
     }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.lifecycle.closed = true;
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
     this.targets.clear();
@@ -155,7 +179,9 @@ export class Transport {
     if (payload !== undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
     if (spec.projectScoped !== false) headers['X-Project-Id'] = this.projectId;
     const prepared: PreparedRequest = { method: spec.method, url, headers, body: payload };
-    const sent = spec.authenticated === false ? headers : await this.authenticate(spec, prepared);
+    // Signing is quick, but obtaining a token (IAM password login) is a call of its own: the deadline bounds it too.
+    const sent = spec.authenticated === false ? headers : await untilAborted(this.authenticate(spec, prepared), spec.signal);
+    if (sent === ABORTED || spec.signal?.aborted) throw this.notSent(spec.operation, attempt);
     if (this.options.userAgent) sent['User-Agent'] = this.options.userAgent;
 
     let response: Dispatcher.ResponseData;
@@ -179,6 +205,7 @@ export class Transport {
         attempts: attempt,
         cause,
       });
+      if (this.deadline?.aborted) throw deadlineError(spec.operation, attempt, 'cut the call before its answer came: a change it carried may or may not have been made', cause);
       if (spec.signal?.aborted) throw error;
       return { kind: 'retry', error };
     }
@@ -211,6 +238,18 @@ export class Transport {
     if (!RETRYABLE_STATUS.has(status)) throw error;
     const retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
     return retryAfterMs === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs };
+  }
+
+  /** A call whose signal aborted before it was sent (while authenticating): the deadline's error, or the caller's. */
+  private notSent(operation: string, attempt: number): HwcError {
+    if (this.deadline?.aborted) return deadlineError(operation, attempt - 1, 'had passed: the call was not sent');
+    return new HwcError({ operation, status: 0, errorCode: LocalErrorCode.network, errorMsg: 'aborted by the caller before it was sent', attempts: attempt - 1 });
+  }
+
+  /** A retry its signal stopped: the deadline's error (naming the last failure), or the last failure itself. */
+  private notRetried(operation: string, attempt: number, last: HwcError): HwcError {
+    if (!this.deadline?.aborted) return last;
+    return deadlineError(operation, attempt, `passed before a retry; the last attempt: ${last.message}`, last);
   }
 
   private authenticate(spec: CallSpec, prepared: PreparedRequest): Promise<Record<string, string>> {
@@ -368,6 +407,23 @@ function networkMessage(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === 'string' ? `${code}: ${message}` : message;
+}
+
+function deadlineError(operation: string, attempts: number, what: string, cause?: unknown): HwcError {
+  return new HwcError({ operation, status: 0, errorCode: LocalErrorCode.deadline, errorMsg: `the deadline ${what}`, attempts, cause });
+}
+
+const ABORTED = Symbol('aborted');
+
+/** `promise`, or `ABORTED` as soon as `signal` aborts (what `promise` was doing carries on, its outcome ignored). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve(ABORTED);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

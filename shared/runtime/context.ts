@@ -65,14 +65,16 @@ export function adaptContext(raw: unknown): RuntimeContext {
     text(call('getRequestID')) ?? text(bag.awsRequestId) ?? text(bag.requestId) ?? text(bag.requestID) ?? randomUUID();
   const functionName = text(call('getFunctionName')) ?? text(bag.functionName);
 
+  // Where the time left is read, chosen once: `exposeRemainingTime` may later give the context an alias of this.
+  const readRemaining = has('getRemainingTimeInMilliSeconds')
+    ? () => call('getRemainingTimeInMilliSeconds')
+    : has('getRemainingTimeInMillis')
+      ? () => call('getRemainingTimeInMillis')
+      : typeof bag.deadline === 'number'
+        ? () => (bag.deadline as number) - Date.now()
+        : () => Number.POSITIVE_INFINITY;
   const remainingMs = (): number => {
-    const ms = has('getRemainingTimeInMilliSeconds')
-      ? call('getRemainingTimeInMilliSeconds')
-      : has('getRemainingTimeInMillis')
-        ? call('getRemainingTimeInMillis')
-        : typeof bag.deadline === 'number'
-          ? bag.deadline - Date.now()
-          : Number.POSITIVE_INFINITY;
+    const ms = readRemaining();
     return typeof ms === 'number' && !Number.isNaN(ms) ? Math.max(0, ms) : Number.POSITIVE_INFINITY;
   };
 
@@ -126,4 +128,21 @@ export function runtimeContext(): MiddlewareObj<any, any, Error, any> {
       runtime.iamToken?.();
     },
   };
+}
+
+/**
+ * middy's early timeout (`timeoutEarlyInMillis`) arms only when the context has AWS's `getRemainingTimeInMillis`;
+ * FunctionGraph's context calls it `getRemainingTimeInMilliSeconds`, and the local host's gives a `deadline`. Run as
+ * middy's `requestStart` plugin hook (middy 6 hands it the request before it looks), this gives the context the
+ * name middy looks for whenever the time left is known, so its last-resort timeout arms on every platform.
+ */
+export function exposeRemainingTime(request?: { context: unknown }): void {
+  if (request === undefined) return;
+  const context = request.context;
+  if (typeof context !== 'object' || context === null || typeof (context as Bag).getRemainingTimeInMillis === 'function') return;
+  const runtime = runtimeOf(context);
+  if (!Number.isFinite(runtime.remainingMs())) return;
+  const alias = { value: () => runtime.remainingMs(), configurable: true };
+  if (Object.isExtensible(context)) Object.defineProperty(context, 'getRemainingTimeInMillis', alias);
+  else request.context = Object.create(context, { getRemainingTimeInMillis: alias });
 }

@@ -9,8 +9,9 @@ import type { TriggerKind } from '../triggers/parse.ts';
 import { parseWebhookRequest, refuseQueryParameters } from '../triggers/webhook.ts';
 import type { CtsTrace } from '../triggers/schemas/cts.ts';
 import { toApigResponse } from './apig-response.ts';
-import { runtimeContext, runtimeOf } from './context.ts';
+import { exposeRemainingTime, runtimeContext, runtimeOf } from './context.ts';
 import type { RuntimeContext } from './context.ts';
+import { Deadline } from './deadline.ts';
 import { errorResponse } from './error-response.ts';
 import { createLogger, registerSecret } from './logger.ts';
 import type { Logger, LogSink } from './logger.ts';
@@ -33,12 +34,16 @@ export interface GuardrailRun {
   readonly work: Work;
   readonly policy: Policy;
   readonly dryRun: boolean;
+  /** The client, bounded by the run's deadline: once it passes, nothing is sent and calls in flight are cut. */
   readonly cloud: HuaweiCloud;
   readonly log: Logger;
+  /** Reports a failure the deadline caused as `deferred`. */
   readonly report: ReportBuilder;
   readonly runtime: RuntimeContext;
-  /** True once the invocation is close to its time limit: take no new work, defer the rest. */
+  /** True once the run's deadline has passed: take no new work, defer the rest. */
   outOfTime(): boolean;
+  /** Aborts when the run's deadline passes (what `cloud` already receives), for anything else worth cutting short. */
+  readonly signal: AbortSignal;
   readonly now: Date;
 }
 
@@ -55,7 +60,11 @@ export interface GuardrailOptions {
   /** Log sink; default stderr. */
   readonly logSink?: LogSink;
   readonly now?: () => Date;
-  /** Stop taking new work when fewer than this many milliseconds remain. */
+  /**
+   * The run's deadline falls this many milliseconds before the platform's time limit (default 5,000): from then
+   * on no new work is taken and no cloud call is sent, and the calls in flight are cut. Of the margin, the SMN
+   * summary may use the first half; middy's last-resort timeout answers a tenth of it before the limit.
+   */
   readonly safetyMarginMs?: number;
 }
 
@@ -73,6 +82,9 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
   // Per function instance: a signed webhook is accepted once within its tolerance window.
   const replayGuard = new ReplayGuard();
 
+  const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+  if (!Number.isFinite(margin) || margin < 0) throw new RangeError(`safetyMarginMs must be a number of milliseconds ≥ 0, got ${margin}`);
+
   const handle = async (event: unknown, context: unknown): Promise<unknown> => {
     const runtime = runtimeOf(context);
     currentContext = runtime;
@@ -88,35 +100,56 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
     }
 
     const dryRun = decideDryRun(policy, dryRunRequested, log);
-    const report = new ReportBuilder(definition.name, trigger.kind, dryRun);
     cloud ??= createCloud(env, () => currentContext);
-    const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+    const remaining = () => runtime.remainingMs();
+    // One deadline for the run, whose signal every cloud call receives.
+    const deadline = new Deadline(remaining, margin);
+    const report = new ReportBuilder(definition.name, trigger.kind, dryRun, deadline.signal);
+    const onDeadline = () => log.warn('deadline reached: nothing more is sent, calls in flight are cut', { marginMs: margin });
+    if (deadline.signal.aborted) onDeadline();
+    else deadline.signal.addEventListener('abort', onDeadline, { once: true });
     const started = Date.now();
     try {
       await definition.run({
         work,
         policy,
         dryRun,
-        cloud,
+        cloud: cloud.withDeadline(deadline.signal),
         log,
         report,
         runtime,
-        outOfTime: () => runtime.remainingMs() < margin,
+        outOfTime: () => deadline.passed(),
+        signal: deadline.signal,
         now: now(),
       });
     } catch (error) {
       // The cloud failed a call the whole run depends on (e.g. a listing): what was done stands, the rest is
-      // reported failed, and the summary still goes out. Anything else is a bug and fails the invocation.
+      // reported failed (deferred, if the deadline stopped it), and the summary still goes out. Anything else is a
+      // bug and fails the invocation.
       if (!(error instanceof HwcError)) throw error;
       report.failed(work.kind, error.operation, failureReason(error));
+    } finally {
+      deadline.end();
+      deadline.signal.removeEventListener('abort', onDeadline);
     }
     const result = report.build();
     logReport(log, result, Date.now() - started);
-    await notify(cloud, policy, result, log);
+    // The summary may use the first half of the margin, so the report is still returned in time.
+    const summaryDeadline = new Deadline(remaining, margin / 2);
+    try {
+      await notify(cloud.withDeadline(summaryDeadline.signal), policy, result, log);
+    } finally {
+      summaryDeadline.end();
+    }
     return trigger.kind === 'apig' ? toApigResponse(result) : result;
   };
 
-  return middy(handle as (event: unknown, context: any) => Promise<FunctionResult | unknown>)
+  return middy(handle as (event: unknown, context: any) => Promise<FunctionResult | unknown>, {
+    // A last resort, behind the run's own deadline, for a run that does not heed it: a 504 (APIG) or a timeout
+    // error (TIMER, CTS) before the platform's limit, rather than no answer at all.
+    timeoutEarlyInMillis: Math.max(1, Math.floor(margin / 10)),
+    requestStart: exposeRemainingTime,
+  })
     .use(errorResponse({ logger: baseLog }))
     .use(runtimeContext());
 }

@@ -1,4 +1,4 @@
-import { HwcError } from '../hwc/errors.ts';
+import { HwcError, LocalErrorCode } from '../hwc/errors.ts';
 import type { TriggerKind } from '../triggers/parse.ts';
 import { maskSecrets } from './redact.ts';
 
@@ -66,7 +66,19 @@ export function isIgnoredResult(result: unknown): result is IgnoredResult {
   return typeof result === 'object' && result !== null && (result as { ignored?: unknown }).ignored === true;
 }
 
-/** Collects actions while a function applies its plan, then builds the report. */
+/** Added to the reason of a failure the deadline caused, once it is reported deferred. */
+export const DEADLINE_DEFERRAL = 'the next run checks';
+const DEADLINE_MARK = `${LocalErrorCode.deadline}: `;
+
+/**
+ * Collects actions while a function applies its plan, then builds the report.
+ *
+ * Given the run's deadline, it reports a failure the deadline caused as `deferred`: a call the deadline stopped
+ * (not sent, cut in flight, or not retried) is not a refusal of the cloud's, and what it may have done is for the
+ * next run to check. Functions report failures with `failureReason`, which names the deadline's code
+ * (`WARDEN.DEADLINE: …`), so they need not tell these apart themselves. Only once the deadline has passed: an
+ * answer of the cloud's naming that code, reported before, stays a failure.
+ */
 export class ReportBuilder {
   private readonly actions: ReportAction[] = [];
 
@@ -74,10 +86,11 @@ export class ReportBuilder {
     readonly fn: string,
     readonly trigger: TriggerKind,
     readonly dryRun: boolean,
+    private readonly deadline?: AbortSignal,
   ) {}
 
   add(action: ReportAction): this {
-    this.actions.push(sanitizeAction(action));
+    this.actions.push(sanitizeAction(this.cutByDeadline(action) ? { ...action, status: 'deferred', reason: `${action.reason}; ${DEADLINE_DEFERRAL}` } : action));
     return this;
   }
 
@@ -103,6 +116,10 @@ export class ReportBuilder {
 
   build(): FunctionReport {
     return buildReport({ function: this.fn, trigger: this.trigger, dryRun: this.dryRun, actions: this.actions });
+  }
+
+  private cutByDeadline(action: ReportAction): boolean {
+    return action.status === 'failed' && this.deadline?.aborted === true && action.reason?.includes(DEADLINE_MARK) === true;
   }
 }
 

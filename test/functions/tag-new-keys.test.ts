@@ -517,8 +517,8 @@ describe('tag-new-keys, TIMER sweep', () => {
 
   it('stops taking keys when out of time and defers the rest', async () => {
     const r = await start(fixture([key(kid(20), 'a/1'), key(kid(21), 'a/2'), key(kid(22), 'a/3')]));
-    let checks = 0;
-    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (checks++ < 1 ? 60_000 : 1_000) };
+    // 60 s left until the first key is tagged, then 1 s: under the 5 s safety margin.
+    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (calls(r, 'kms.batchCreateKmsTags') < 1 ? 60_000 : 1_000) };
 
     const report = await invoke(r, timerEvent(), { ...POLICY, WARDEN_CONCURRENCY: '1' }, runningOut);
 
@@ -534,7 +534,9 @@ describe('tag-new-keys, TIMER sweep', () => {
     const tagged = Array.from({ length: 6_000 }, (_, i) => key(kid(1000 + i), `bulk/k${i}`, { tags: { team: 'platform', 'cost-center': 'cc-42' } }));
     const r = await start(fixture(tagged));
 
-    const report = await invoke(r, timerEvent(), POLICY, fgContext({ remainingMs: 1_000 }));
+    // 60 s left until the first page is asked for, then 1 s: under the 5 s safety margin.
+    const runningOut = { ...fgContext(), getRemainingTimeInMilliSeconds: () => (calls(r, 'kms.listKmsByTags') < 1 ? 60_000 : 1_000) };
+    const report = await invoke(r, timerEvent(), POLICY, runningOut);
 
     expect(report.actions).toEqual([
       { kind: 'sweep', target: 'remaining keys', status: 'deferred', reason: 'out of time: left for the next run; keys not yet listed were not examined' },

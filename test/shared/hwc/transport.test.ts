@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HwcError } from '../../../shared/hwc/errors.ts';
+import { HwcError, isDeadlineError } from '../../../shared/hwc/errors.ts';
 import { resolveEndpoints } from '../../../shared/hwc/endpoints.ts';
 import { Transport, pathOf } from '../../../shared/hwc/transport.ts';
 import type { Authenticator } from '../../../shared/hwc/transport.ts';
@@ -238,5 +238,117 @@ describe('Transport', () => {
     expect(() => transport({ attempts: 0 })).toThrow(/retry.attempts/);
     const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
     expect(() => new Transport({ endpoints, projectId: 'p', authenticator: passThrough, maxResponseBytes: 0 })).toThrow(/maxResponseBytes/);
+  });
+});
+
+describe('Transport.withDeadline', () => {
+  const call = (t: Transport, extra: { signal?: AbortSignal } = {}) =>
+    t.call({ operation: 'kms.cancelKeyDeletion', service: 'kms', method: 'POST', path: '/x', body: {}, sequence: true, ...extra }).catch((e: unknown) => e);
+  /** Never answers: the call stays in flight until someone aborts it. */
+  const hold = (then: () => void): Answer => () => then();
+
+  it('sends nothing once the deadline has passed', async () => {
+    const t = transport();
+    const deadline = new AbortController();
+    deadline.abort();
+    const error = await call(t.withDeadline(deadline.signal));
+    expect(isDeadlineError(error)).toBe(true);
+    expect(error).toMatchObject({ operation: 'kms.cancelKeyDeletion', status: 0, errorCode: 'WARDEN.DEADLINE', attempts: 0 });
+    expect((error as HwcError).errorMsg).toBe('the deadline had passed: the call was not sent');
+    expect(seen).toHaveLength(0);
+    await t.close();
+  });
+
+  it('cuts the call in flight when the deadline passes, and does not retry it', async () => {
+    const t = transport({ attempts: 4 });
+    const deadline = new AbortController();
+    script = [hold(() => deadline.abort())];
+    const error = await call(t.withDeadline(deadline.signal));
+    expect(isDeadlineError(error)).toBe(true);
+    expect(error).toMatchObject({ status: 0, errorCode: 'WARDEN.DEADLINE', attempts: 1 });
+    expect((error as HwcError).errorMsg).toMatch(/cut the call before its answer came: a change it carried may or may not have been made/);
+    expect(seen).toHaveLength(1);
+    await t.close();
+  });
+
+  it('ends a retry\'s wait at the deadline instead of sleeping through it', async () => {
+    const t = transport({ attempts: 4 });
+    const deadline = new AbortController();
+    // Retry-After 30 s: without the deadline the call would wait that long (past the test's own time limit).
+    script = [json(503, { error: { error_code: 'KMS.0001', error_msg: 'busy' } }, { 'retry-after': '30' })];
+    setTimeout(() => deadline.abort(), 50);
+    const error = await call(t.withDeadline(deadline.signal));
+    expect(isDeadlineError(error)).toBe(true);
+    // Almost always the wait is cut ("before a retry", naming the 503); on a slow machine the answer may still be read.
+    expect((error as HwcError).errorMsg).toMatch(/passed before a retry; the last attempt: kms.cancelKeyDeletion failed with HTTP 503 KMS.0001: busy|cut the call/);
+    expect(seen).toHaveLength(1);
+    await t.close();
+  });
+
+  it('bounds the authentication too (a token being obtained)', async () => {
+    const endpoints = resolveEndpoints('cn-north-4', { HUAWEICLOUD_ENDPOINT_URL: origin });
+    const deadline = new AbortController();
+    // A token that never comes: the deadline passes while we wait for it.
+    const stuck: Authenticator = { authenticate: () => (deadline.abort(), new Promise(() => undefined)) };
+    const t = new Transport({ endpoints, projectId: 'p1', authenticator: stuck });
+    const error = await call(t.withDeadline(deadline.signal));
+    expect(error).toMatchObject({ status: 0, errorCode: 'WARDEN.DEADLINE', errorMsg: 'the deadline had passed: the call was not sent' });
+    expect(seen).toHaveLength(0);
+    await t.close();
+  });
+
+  it('keeps the caller\'s own signal: its abort is not the deadline\'s', async () => {
+    const t = transport({ attempts: 4 });
+    const deadline = new AbortController();
+    const own = new AbortController();
+    script = [hold(() => own.abort())];
+    const error = await call(t.withDeadline(deadline.signal), { signal: own.signal });
+    expect(isDeadlineError(error)).toBe(false);
+    expect(error).toMatchObject({ status: 0, errorCode: 'WARDEN.NETWORK', attempts: 1 });
+    expect(seen).toHaveLength(1);
+    await t.close();
+  });
+
+  it('shares the pools and stats of its transport, which its deadline does not touch; a view of a view heeds both', async () => {
+    const t = transport();
+    const first = new AbortController();
+    const second = new AbortController();
+    const view = t.withDeadline(first.signal);
+    const nested = view.withDeadline(second.signal);
+    expect((await view.call({ operation: 'op', service: 'kms', method: 'GET', path: '/x' })).body).toEqual({ ok: true });
+    first.abort();
+    expect(isDeadlineError(await call(view))).toBe(true);
+    expect(isDeadlineError(await call(nested))).toBe(true); // the outer deadline bounds the nested view too
+    expect(isDeadlineError(await call(t.withDeadline(second.signal)))).toBe(false); // a fresh view of the transport is unbounded by it
+    expect((await t.call({ operation: 'op', service: 'kms', method: 'GET', path: '/x' })).body).toEqual({ ok: true });
+    expect(t.stats).toEqual({ calls: 3, attempts: 3 });
+    await view.close(); // closing a view closes the transport
+    expect(await t.call({ operation: 'op', service: 'kms', method: 'GET', path: '/x' }).catch((e: HwcError) => e.errorMsg)).toBe('the client is closed');
+  });
+
+  it('carries many calls in flight at once without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const t = transport();
+    const deadline = new AbortController();
+    const calls = 16;
+    script = Array.from({ length: calls }, () => hold(() => seen.length === calls && deadline.abort()));
+    const view = t.withDeadline(deadline.signal);
+    const errors = await Promise.all(Array.from({ length: calls }, () => call(view)));
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    process.off('warning', onWarning);
+    expect(errors.every(isDeadlineError)).toBe(true);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+    await t.close();
+  });
+
+  it('is not a deadline error when the cloud answers with that code', async () => {
+    const t = transport();
+    script = [json(400, { error: { error_code: 'WARDEN.DEADLINE', error_msg: 'spoofed' } })];
+    const error = await call(t);
+    expect(error).toMatchObject({ status: 400, errorCode: 'WARDEN.DEADLINE' });
+    expect(isDeadlineError(error)).toBe(false);
+    await t.close();
   });
 });

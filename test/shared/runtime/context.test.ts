@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
-import { adaptContext, runtimeContext, runtimeOf } from '../../../shared/runtime/context.ts';
+import { adaptContext, exposeRemainingTime, runtimeContext, runtimeOf } from '../../../shared/runtime/context.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { loadEvent, loadRecord } from '../../fixtures/events/load.ts';
 
@@ -107,5 +107,40 @@ describe('runtimeContext middleware', () => {
     expect(await handler({}, context as any)).toBe('14b8efac-308a-4a75-bf0b-14b2f4830328');
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/MARKER/);
+  });
+});
+
+describe('exposeRemainingTime (so middy\'s early timeout arms)', () => {
+  const remaining = (context: unknown) => (context as { getRemainingTimeInMillis?: () => number }).getRemainingTimeInMillis?.();
+
+  it('gives a FunctionGraph context the name middy looks for', () => {
+    const request = { context: new FunctionGraphContext({}) as unknown };
+    exposeRemainingTime(request);
+    expect(remaining(request.context)).toBe(2500);
+    expect(runtimeOf(request.context).remainingMs()).toBe(2500); // and reading it does not loop
+  });
+
+  it('gives one to a plain context with a deadline, and to a frozen one through a copy', () => {
+    const plain = { context: { requestId: 'r', deadline: Date.now() + 60_000 } as unknown };
+    exposeRemainingTime(plain);
+    expect(remaining(plain.context)).toBeGreaterThan(0);
+    expect(runtimeOf(plain.context).remainingMs()).toBeLessThanOrEqual(60_000);
+    const frozen = Object.freeze(new FunctionGraphContext({}));
+    const request = { context: frozen as unknown };
+    exposeRemainingTime(request);
+    expect(request.context).not.toBe(frozen);
+    expect(remaining(request.context)).toBe(2500);
+    expect(runtimeOf(request.context).requestId).toBe('14b8efac-308a-4a75-bf0b-14b2f4830328');
+  });
+
+  it('leaves alone an AWS context, one without a time limit, and no request at all', () => {
+    const aws = { getRemainingTimeInMillis: () => 7 };
+    const request = { context: aws as unknown };
+    exposeRemainingTime(request);
+    expect(remaining(request.context)).toBe(7);
+    const unlimited = { context: { requestId: 'r' } as unknown };
+    exposeRemainingTime(unlimited);
+    expect(remaining(unlimited.context)).toBeUndefined();
+    expect(() => exposeRemainingTime()).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_STATUSES, buildReport, countActions, ignoredResult, isIgnoredResult, ReportBuilder } from '../../../shared/runtime/report.ts';
+import { HwcError, LocalErrorCode } from '../../../shared/hwc/errors.ts';
+import { ACTION_STATUSES, buildReport, countActions, failureReason, ignoredResult, isIgnoredResult, ReportBuilder } from '../../../shared/runtime/report.ts';
 import { registerSecret } from '../../../shared/runtime/redact.ts';
 
 describe('report', () => {
@@ -55,5 +56,38 @@ describe('report', () => {
     expect(result).toEqual({ function: 'guard-key-deletion', trigger: 'cts', ignored: true, reason: 'trace createKey is not handled' });
     expect(isIgnoredResult(result)).toBe(true);
     expect(isIgnoredResult(buildReport({ function: 'f', trigger: 'timer', dryRun: false, actions: [] }))).toBe(false);
+  });
+});
+
+describe('report, given the run\'s deadline', () => {
+  const cut = new HwcError({ operation: 'kms.cancelKeyDeletion', status: 0, errorCode: LocalErrorCode.deadline, errorMsg: 'the deadline cut the call before its answer came: a change it carried may or may not have been made' });
+  const refused = new HwcError({ operation: 'kms.cancelKeyDeletion', status: 403, errorCode: 'KMS.0303', errorMsg: 'forbidden' });
+
+  it('reports a failure the deadline caused as deferred, saying the next run checks; other failures stay failed', () => {
+    const deadline = new AbortController();
+    const report = new ReportBuilder('guard-key-deletion', 'timer', false, deadline.signal);
+    deadline.abort();
+    report.failed('cancel-deletion', 'k1', failureReason(cut));
+    report.failed('cancel-deletion', 'k2', `cannot tell whether a secret uses the key: ${failureReason(cut)}`);
+    report.add({ kind: 'delete-event', target: 'e1', status: 'failed', reason: failureReason(cut) });
+    report.failed('cancel-deletion', 'k3', failureReason(refused));
+    expect(report.build().actions).toEqual([
+      {
+        kind: 'cancel-deletion',
+        target: 'k1',
+        status: 'deferred',
+        reason: 'WARDEN.DEADLINE: the deadline cut the call before its answer came: a change it carried may or may not have been made; the next run checks',
+      },
+      { kind: 'cancel-deletion', target: 'k2', status: 'deferred', reason: expect.stringMatching(/^cannot tell whether a secret uses the key: WARDEN.DEADLINE: .*; the next run checks$/) },
+      { kind: 'delete-event', target: 'e1', status: 'deferred', reason: expect.stringContaining('WARDEN.DEADLINE') },
+      { kind: 'cancel-deletion', target: 'k3', status: 'failed', reason: 'KMS.0303: forbidden' },
+    ]);
+  });
+
+  it('before the deadline has passed (or without one), a reason naming its code stays a failure', () => {
+    const spoofed = failureReason(new HwcError({ operation: 'op', status: 400, errorCode: LocalErrorCode.deadline, errorMsg: 'from the cloud' }));
+    const deadline = new AbortController();
+    expect(new ReportBuilder('f', 'timer', false, deadline.signal).failed('k', 't', spoofed).build().counts.failed).toBe(1);
+    expect(new ReportBuilder('f', 'timer', false).failed('k', 't', failureReason(cut)).build().counts.failed).toBe(1);
   });
 });
