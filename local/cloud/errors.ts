@@ -1,12 +1,13 @@
 /**
  * Error bodies as each real service shapes them:
  * - `kms`, `csms`: `{"error":{"error_code","error_msg"}}` (KMS, CSMS events)
- * - `csms-secret`, `csbs`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS)
+ * - `csms-secret`, `csbs`, `cbr`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, CBR)
+ * - `ecs`: `{"error":{"code","message"}}` (ECS v1 `cloudservers`)
  * - `smn`: `{"request_id","code","message"}`
  * - `iam`: `{"error":{"code":401,"message","title"}}`
  * - `gateway`: API Gateway's own `{"error_msg","error_code","request_id"}` (authentication, throttling, unknown API)
  */
-export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'smn' | 'iam' | 'gateway';
+export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'cbr' | 'ecs' | 'smn' | 'iam' | 'gateway';
 
 /** Thrown by handlers; the server renders it in the route's style (or the one given here). */
 export class ApiError extends Error {
@@ -43,7 +44,10 @@ export function renderError(style: ErrorStyle, status: number, code: string, mes
       return { error: { error_code: code, error_msg: message } };
     case 'csms-secret':
     case 'csbs':
+    case 'cbr':
       return { error_code: code, error_msg: message };
+    case 'ecs':
+      return { error: { code, message } };
     case 'smn':
       return { request_id: requestId, code, message };
     case 'iam':
@@ -91,6 +95,8 @@ const SERVICE_FAILURE: Record<ErrorStyle, [string, string]> = {
   csms: ['CSMS.0001', 'An internal error occurred.'],
   'csms-secret': ['CSMS.0001', 'An internal error occurred.'],
   csbs: ['CSBS.9999', 'internal failed'],
+  cbr: ['BackupService.9999', 'Internal error.'],
+  ecs: ['Ecs.0001', 'System error. Please try again later.'],
   smn: ['SMN.0001', 'Internal error.'],
   iam: ['500', 'The service is temporarily unavailable.'],
   gateway: ['APIGW.0202', 'Backend unavailable'],
@@ -106,6 +112,10 @@ export function invalidBody(style: ErrorStyle): ApiError {
       return new ApiError(400, 'CSMS.0004', 'The requested body format is wrong.');
     case 'csbs':
       return new ApiError(400, 'CSBS.9001', 'Invalid parameter: the request body is not JSON');
+    case 'cbr':
+      return new ApiError(400, 'BackupService.9002', 'Invalid parameter: the request body is not JSON');
+    case 'ecs':
+      return new ApiError(400, 'Ecs.0005', 'Request body is invalid.');
     case 'smn':
       return new ApiError(400, 'SMN.0002', 'Invalid parameter: the request body is not JSON.');
     case 'iam':

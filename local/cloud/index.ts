@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminControl } from './admin.ts';
 import { Identities } from './auth.ts';
+import { cbrRoutes } from './cbr.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
@@ -13,6 +14,7 @@ import type { Fixture } from './fixture.ts';
 import { iamRoutes } from './iam.ts';
 import { kmsTagRoutes } from './kms-tags.ts';
 import { kmsRoutes } from './kms.ts';
+import { ecsRoutes } from './ecs.ts';
 import { createCloudServer } from './server.ts';
 import type { CloudRuntime, CloudStats } from './server.ts';
 import { smnRoutes } from './smn.ts';
@@ -20,7 +22,7 @@ import { CloudState } from './state.ts';
 import { TraceBus } from './traces.ts';
 import type { CtsTrace, TraceListener } from './traces.ts';
 
-/** The embedded Huawei Cloud: KMS, CSMS, CSBS, SMN and IAM over real HTTP on one loopback origin. */
+/** The embedded Huawei Cloud: KMS, CSMS, CSBS, CBR, ECS, SMN and IAM over real HTTP on one loopback origin. */
 
 export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
 export { loadFixture, parseFixture } from './fixture.ts';
@@ -30,7 +32,7 @@ export type { ApiVariants } from './variants.ts';
 export { HOSTILE_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
-export type { CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
+export type { CbrBackup, CbrDiskBackup, CbrVault, CbrVaultResource, CheckpointItem, KmsKey, PublishedMessage, Secret, SecretEvent, Server, Topic, Volume, VolumeBackup } from './state.ts';
 export type { CloudStats } from './server.ts';
 export { CSBS_PROVIDER_ID } from './csbs.ts';
 
@@ -120,7 +122,7 @@ class Cloud implements LocalCloud {
       clock,
       admin: this.adminControl(),
     };
-    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...smnRoutes, ...iamRoutes]);
+    this.server = createCloudServer(runtime, [...kmsRoutes, ...kmsTagRoutes, ...csmsRoutes, ...csbsRoutes, ...cbrRoutes, ...ecsRoutes, ...smnRoutes, ...iamRoutes]);
   }
 
   get url(): string {

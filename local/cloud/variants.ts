@@ -14,4 +14,10 @@ export interface ApiVariants {
    * array, as the document's example shows it) or `absent`.
    */
   readonly listKmsByTagsDetail?: 'object' | 'array' | 'absent';
+  /**
+   * ListBackups' `children` of a server backup: `listed` (default) gives its disk backups, as ShowBackup's
+   * example does; `empty` gives `[]`, as ListBackups' own example shows for a server backup. ShowBackup always
+   * lists them.
+   */
+  readonly listBackupsChildren?: 'listed' | 'empty';
 }

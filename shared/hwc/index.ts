@@ -210,3 +210,7 @@ export { SmnApi } from './smn.ts';
 export type { PublishMessageRequest, PublishMessageResponse } from './smn.ts';
 export { IamApi } from './iam.ts';
 export type { CreateTokenByPasswordRequest } from './iam.ts';
+// CBR and ECS are attached on demand (`cloud.use(CbrApi)`, `cloud.use(EcsApi)`, imported from `./cbr.ts` and
+// `./ecs.ts`): re-exporting their classes or schemas here would put them in every function's bundle.
+export type { Backup, BackupChild, BackupStatus, CbrApi, ListBackupsRequest, ListVaultRequest, RestoreMode, Vault, VaultResource } from './cbr.ts';
+export type { EcsApi, ListServerBlockDevicesResponse, ListServersDetailsRequest, ServerBlockDevice, ServerDetail, ServerStatus } from './ecs.ts';
