@@ -64,8 +64,10 @@ export interface CbrObservation {
  * fails or cannot prove it is complete fails the run (thrown); a server listing that does is reported per server.
  */
 export async function observeCbr(cloud: HuaweiCloud, policy: Pick<Policy, 'concurrency'>, now: Date): Promise<CbrObservation> {
-  const serverPages = Math.max(1, Math.floor(policy.concurrency / 4));
-  const backupPages = Math.max(1, policy.concurrency - serverPages);
+  // Few pages at a time: a page of 1,000 backups is ≈ 2.6 MB of JSON (≈ 10 MB parsed), read faster than it is
+  // parsed, so more in flight only adds memory (BENCHMARKS.md). The server listing is 5 pages beside 50.
+  const serverPages = 1;
+  const backupPages = Math.max(1, Math.min(2, policy.concurrency - serverPages));
   const stop = new AbortController();
   const inventory = listServers(cloud, serverPages, stop.signal);
   const newest = new Map<string, KeptBackup>();
