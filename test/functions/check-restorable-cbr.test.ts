@@ -263,6 +263,27 @@ describe('check-restorable on CBR', () => {
     expect(report.actions).toEqual([{ kind: 'sweep', target: 'cbr.listBackups', status: 'failed', reason: 'BackupService.9999: Internal error.' }]);
   });
 
+  it.each([
+    ['unexpected-state', 'cbr.listBackups', /^not restorable: its status "UNKNOWN" is not one CBR documents; the backup of disk web-0\d-sys has a status "UNKNOWN"/],
+    ['unexpected-state', 'ecs.listServersDetails', /^not restorable: the server's status "UNKNOWN" is not one ECS documents \(CBR backup/],
+    ['missing-fields', 'ecs.listServersDetails', /^not restorable: cannot tell whether the server exists or which disks it has \(the server listing is incomplete: WARDEN.INVALID_RESPONSE/],
+  ] as const)('with %s answers from %s, reports no server restorable and names why', async (kind, operation, reason) => {
+    const r = await start(fixture([server('web-01'), server('web-02')], [backup('b1', 'web-01', 1), backup('b2', 'web-02', 1)]));
+    r.cloud.setFaults({ seed: 1, rate: { [kind]: 1 }, operations: [operation] });
+    const report = await sweep(r);
+    expect(report.actions.map((a) => a.status)).toEqual(['failed', 'failed']);
+    for (const action of report.actions) expect(action.reason).toMatch(reason);
+  });
+
+  it('fails the run, calling nothing restorable, when the backup answers lose their fields', async () => {
+    const r = await start(fixture([server('web-01')], [backup('b1', 'web-01', 1)]));
+    r.cloud.setFaults({ seed: 1, rate: { 'missing-fields': 1 }, operations: ['cbr.listBackups'] });
+    const report = await sweep(r);
+    expect(report.actions).toHaveLength(1);
+    expect(report.actions[0]).toMatchObject({ kind: 'sweep', target: 'cbr.listBackups', status: 'failed' });
+    expect(report.actions[0]?.reason).toMatch(/^WARDEN.INVALID_RESPONSE: unexpected response: backups.0.id: required/);
+  });
+
   it('checks exactly the same in a dry run (it is read-only)', async () => {
     const r = await start(fixture([server('web-01'), server('bastion')], [backup('b1', 'web-01', 1)]));
     const real = await sweep(r);
