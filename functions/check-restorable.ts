@@ -1,3 +1,4 @@
+import type { Vault } from '../shared/hwc/cbr.ts';
 import type { CheckpointItem, CheckRestorableRequest, RestorableResult } from '../shared/hwc/csbs.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
 import type { Policy } from '../shared/policy.ts';
@@ -24,9 +25,11 @@ import type { Inventory } from './lib/servers.ts';
  * TIMER and APIG both mean a sweep.
  *
  * One report action per server, kind `check-restorable`, target the server id:
- * - `applied`  "restorable: backup <item> of <time>"
- * - `failed`   "not restorable: <error_code>: <error_msg> (backup …)", "stale: …", "check failed: …" (the cloud's
- *              answer was an error or did not mention the server), "cannot check: …" (no request could be built)
+ * - `applied`  "restorable: CSBS backup <item> of <time>"
+ * - `failed`   "not restorable: <error_code>: <error_msg> (CSBS backup …)", "stale: …", "check failed: …" (the
+ *              cloud's answer was an error or did not mention the server), "cannot check: …" (no request could be
+ *              built), "no backup: CSBS holds no backup of this server"
+ * - `skipped`  "exempt: …"
  * - `deferred` "out of time: left for the next run"
  * A stale server is `failed` even when its old backup restores; that check still runs and its result is added.
  *
@@ -74,26 +77,30 @@ export const definition: GuardrailDefinition = {
   async run(r) {
     const choice = await chooseService(r.cloud, r.policy);
     r.log.info('backup service', { service: choice.service, why: choice.why });
-    if (choice.service === 'cbr') {
-      const observed = await observeCbr(r.cloud, r.policy, r.now);
-      const plan = planCbr(observed, choice.vaults, r.policy);
-      r.log.info('observed', { service: 'cbr', backups: observed.backupsRead, servers: plan.length, serverListing: observed.inventory.ok ? 'complete' : observed.inventory.reason });
-      await applyCbr(plan, r);
-      return;
-    }
-    const { items, inventory } = await observeWithServers(r.cloud, r.policy);
-    const { plan, actions } = planUnchecked(planChecks(items, r.policy, r.now), items, inventory, r.policy);
-    r.log.info('observed', {
-      service: 'csbs',
-      backups: items.length,
-      servers: plan.servers.length,
-      stale: plan.servers.filter((s) => s.stale !== undefined).length,
-      unchecked: actions.length,
-    });
-    await applyChecks(plan, r);
-    for (const action of actions) r.report.add(action);
+    await (choice.service === 'cbr' ? checkOnCbr(r, choice.vaults) : checkOnCsbs(r));
   },
 };
+
+async function checkOnCbr(r: GuardrailRun, vaults: readonly Vault[]): Promise<void> {
+  const observed = await observeCbr(r.cloud, r.policy, r.now);
+  const plan = planCbr(observed, vaults, r.policy);
+  r.log.info('observed', { service: 'cbr', backups: observed.backupsRead, servers: plan.length, serverListing: observed.inventory.ok ? 'complete' : observed.inventory.reason });
+  await applyCbr(plan, r);
+}
+
+async function checkOnCsbs(r: GuardrailRun): Promise<void> {
+  const { items, inventory } = await observeWithServers(r.cloud, r.policy);
+  const { plan, actions } = planUnchecked(planChecks(items, r.policy, r.now), items, inventory, r.policy);
+  r.log.info('observed', {
+    service: 'csbs',
+    backups: items.length,
+    servers: plan.servers.length,
+    stale: plan.servers.filter((s) => s.stale !== undefined).length,
+    unchecked: actions.length,
+  });
+  await applyChecks(plan, r);
+  for (const action of actions) r.report.add(action);
+}
 
 export function createHandler(options?: GuardrailOptions) {
   return guardrail(definition, options);
