@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<Figure[]> }>> = {
   'cold-start': () => import('./cold-start.bench.ts'),
   cloud: () => import('./cloud.bench.ts'),
   sweeps: () => import('./sweeps.bench.ts'),
+  restorable: () => import('./restorable.bench.ts'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());

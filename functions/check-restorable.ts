@@ -1,4 +1,5 @@
 import { CHECKPOINT_ITEM_STATUSES } from '../shared/hwc/csbs.ts';
+import type { Vault } from '../shared/hwc/cbr.ts';
 import type { CheckpointItem, CheckRestorableRequest, RestorableResult } from '../shared/hwc/csbs.ts';
 import { isDeadlineError } from '../shared/hwc/errors.ts';
 import type { HuaweiCloud } from '../shared/hwc/index.ts';
@@ -9,18 +10,29 @@ import type { GuardrailDefinition, GuardrailOptions, GuardrailRun } from '../sha
 import type { ReportAction } from '../shared/runtime/report.ts';
 import { tryCtsTimeToDate } from '../shared/triggers/time.ts';
 import { undocumented } from './lib/documented.ts';
+import { chooseService } from './lib/backup-service.ts';
 import { failureReason } from './lib/failure.ts';
+import { applyCbr, KIND, observeCbr, planCbr } from './lib/restorable-cbr.ts';
+import { exemption, listServers } from './lib/servers.ts';
+import type { Inventory } from './lib/servers.ts';
 
 /**
- * check-restorable: for every server that has backups, asks CSBS whether its newest *available* backup can be
+ * check-restorable, on CSBS or CBR (`WARDEN_BACKUP_SERVICE`; auto: CBR where it holds server vaults, CSBS
+ * otherwise: lib/backup-service.ts). The CBR check reasons from what CBR and ECS say (lib/restorable-cbr.ts).
+ * On either, every ECS server with no backup at all fails "no backup", and a server exempt by
+ * `WARDEN_BACKUP_EXEMPT` (name globs) or tagged `backup-exempt=true` is skipped (lib/servers.ts).
+ *
+ * On CSBS: for every server that has backups, asks CSBS whether its newest *available* backup can be
  * restored onto it (each disk backup onto the disk it was taken from), and flags servers whose newest available
  * backup is older than `backupMaxAgeHours` (or that have none: only error / protecting / deleting ones).
  * TIMER and APIG both mean a sweep.
  *
  * One report action per server, kind `check-restorable`, target the server id:
- * - `applied`  "restorable: backup <item> of <time>"
- * - `failed`   "not restorable: <error_code>: <error_msg> (backup …)", "stale: …", "check failed: …" (the cloud's
- *              answer was an error or did not mention the server), "cannot check: …" (no request could be built)
+ * - `applied`  "restorable: CSBS backup <item> of <time>"
+ * - `failed`   "not restorable: <error_code>: <error_msg> (CSBS backup …)", "stale: …", "check failed: …" (the
+ *              cloud's answer was an error or did not mention the server), "cannot check: …" (no request could be
+ *              built), "no backup: CSBS holds no backup of this server"
+ * - `skipped`  "exempt: …"
  * - `deferred` "out of time: left for the next run"
  * A stale server is `failed` even when its old backup restores; that check still runs and its result is added.
  * A server with a backup in a status the API does not document is `failed` ("cannot check: backup … has
@@ -36,7 +48,7 @@ import { failureReason } from './lib/failure.ts';
  * few KB, and a request that fails as a whole (after the client's retries) fails only those 10 servers.
  */
 
-export const KIND = 'check-restorable';
+export { KIND };
 export const BATCH_SIZE = 10;
 const HOUR_MS = 3_600_000;
 const SERVER_TYPES = new Set(['OS::Nova::Server', 'OS::Ironic::BareMetalServer']);
@@ -70,16 +82,32 @@ export const definition: GuardrailDefinition = {
   name: 'check-restorable',
   traceNames: [],
   async run(r) {
-    const items = await observe(r.cloud);
-    const plan = planChecks(items, r.policy, r.now);
-    r.log.info('observed', {
-      backups: items.length,
-      servers: plan.servers.length,
-      stale: plan.servers.filter((s) => s.stale !== undefined).length,
-    });
-    await applyChecks(plan, r);
+    const choice = await chooseService(r.cloud, r.policy);
+    r.log.info('backup service', { service: choice.service, why: choice.why });
+    await (choice.service === 'cbr' ? checkOnCbr(r, choice.vaults) : checkOnCsbs(r));
   },
 };
+
+async function checkOnCbr(r: GuardrailRun, vaults: readonly Vault[]): Promise<void> {
+  const observed = await observeCbr(r.cloud, r.policy, r.now);
+  const plan = planCbr(observed, vaults, r.policy);
+  r.log.info('observed', { service: 'cbr', backups: observed.backupsRead, servers: plan.length, serverListing: observed.inventory.ok ? 'complete' : observed.inventory.reason });
+  await applyCbr(plan, r);
+}
+
+async function checkOnCsbs(r: GuardrailRun): Promise<void> {
+  const { items, inventory } = await observeWithServers(r.cloud, r.policy);
+  const { plan, actions } = planUnchecked(planChecks(items, r.policy, r.now), items, inventory, r.policy);
+  r.log.info('observed', {
+    service: 'csbs',
+    backups: items.length,
+    servers: plan.servers.length,
+    stale: plan.servers.filter((s) => s.stale !== undefined).length,
+    unchecked: actions.length,
+  });
+  await applyChecks(plan, r);
+  for (const action of actions) r.report.add(action);
+}
 
 export function createHandler(options?: GuardrailOptions) {
   return guardrail(definition, options);
@@ -94,6 +122,19 @@ export async function observe(cloud: HuaweiCloud): Promise<CheckpointItem[]> {
   const items: CheckpointItem[] = [];
   for await (const item of cloud.csbs.listCheckpointItems()) items.push(item);
   return items;
+}
+
+/** The backups and, side by side, every server (ECS): those with no backup are reported too. */
+export async function observeWithServers(cloud: HuaweiCloud, policy: Pick<Policy, 'concurrency'>): Promise<{ items: CheckpointItem[]; inventory: Inventory }> {
+  const stop = new AbortController();
+  const inventory = listServers(cloud, Math.max(1, Math.floor(policy.concurrency / 4)), stop.signal);
+  try {
+    return { items: await observe(cloud), inventory: await inventory };
+  } catch (error) {
+    stop.abort();
+    await inventory;
+    throw error;
+  }
 }
 
 // ---- plan -------------------------------------------------------------------------------------
@@ -116,7 +157,7 @@ function planServer(serverId: string, items: readonly CheckpointItem[], policy: 
     return why === undefined ? [] : [`backup ${item.id} has ${why}`];
   });
   if (unknown.length > 0) return { serverId, problem: unknown.slice(0, 3).join('; ') };
-  const limit = `stale: no available backup newer than ${policy.backupMaxAgeHours} h`;
+  const limit = `stale: no available CSBS backup newer than ${policy.backupMaxAgeHours} h`;
   const available = items
     .filter((item) => item.status === 'available')
     .map((item) => ({ item, createdAt: tryCtsTimeToDate(item.created_at) }))
@@ -150,6 +191,40 @@ function planServer(serverId: string, items: readonly CheckpointItem[], policy: 
     ...(stale !== undefined ? { stale } : {}),
     ...(unmapped.length > 0 ? { problem: `disk backup(s) ${unmapped.join(', ')} name no source volume` } : {}),
   };
+}
+
+/**
+ * Pure: leaves exempt servers out of the plan (reported skipped) and reports every listed server CSBS holds
+ * no backup of as failed "no backup". A server listing that failed is reported once, as what it leaves unknown.
+ */
+export function planUnchecked(
+  plan: RestorablePlan,
+  items: readonly CheckpointItem[],
+  inventory: Inventory,
+  policy: Pick<Policy, 'backupExempt'>,
+): { plan: RestorablePlan; actions: ReportAction[] } {
+  const actions: ReportAction[] = [];
+  const listed = inventory.ok ? inventory.servers : new Map();
+  const names = new Map(items.map((item) => [item.resource_id, item.extend_info?.resource_name ?? '']));
+  const servers = plan.servers.filter((check) => {
+    const server = listed.get(check.serverId);
+    const exempt = exemption({ name: server?.name ?? names.get(check.serverId) ?? '', tags: server?.tags }, policy);
+    if (exempt !== undefined) actions.push({ kind: KIND, target: check.serverId, status: 'skipped', reason: exempt });
+    return exempt === undefined;
+  });
+  if (!inventory.ok) {
+    actions.push({ kind: KIND, target: 'ecs.listServersDetails', status: 'failed', reason: `servers with no backup cannot be found: ${inventory.reason}` });
+  }
+  for (const server of [...listed.values()].sort((a, b) => compare(a.id, b.id))) {
+    if (names.has(server.id)) continue;
+    const exempt = exemption(server, policy);
+    actions.push(
+      exempt !== undefined
+        ? { kind: KIND, target: server.id, status: 'skipped', reason: exempt }
+        : { kind: KIND, target: server.id, status: 'failed', reason: 'no backup: CSBS holds no backup of this server' },
+    );
+  }
+  return { plan: { servers }, actions };
 }
 
 function tally(items: readonly CheckpointItem[]): string {
@@ -215,14 +290,14 @@ function verdictOf(answer: RestorableResult | undefined): Verdict {
 function outcome(server: ServerCheck, verdict: Verdict | undefined): ReportAction {
   const action = (status: ReportAction['status'], reason: string): ReportAction => ({ kind: KIND, target: server.serverId, status, reason });
   const stale = server.stale === undefined ? '' : `${server.stale}; `;
-  const backup = server.backup ? ` (backup ${server.backup.id} of ${server.backup.created})` : '';
+  const backup = server.backup ? ` (CSBS backup ${server.backup.id} of ${server.backup.created})` : '';
   if (server.problem !== undefined) return action('failed', `${stale}cannot check: ${server.problem}${backup}`);
   if (!server.backup || verdict === undefined) return action('failed', server.stale ?? 'not checked');
   switch (verdict.kind) {
     case 'restorable':
       return server.stale !== undefined
         ? action('failed', `${stale}that backup is restorable${backup}`)
-        : action('applied', `restorable: backup ${server.backup.id} of ${server.backup.created}`);
+        : action('applied', `restorable: CSBS backup ${server.backup.id} of ${server.backup.created}`);
     case 'not-restorable':
       return action('failed', `${stale}not restorable: ${verdict.detail}${backup}`);
     case 'error':

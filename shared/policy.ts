@@ -10,6 +10,8 @@ import { registerSecret } from './runtime/redact.ts';
  */
 
 export type WebhookAuthMode = 'hmac' | 'none';
+/** Where check-restorable reads backups: CSBS, CBR, or CBR where it holds server vaults and CSBS otherwise. */
+export type BackupService = 'csbs' | 'cbr' | 'auto';
 
 export interface Policy {
   readonly dryRun: boolean;
@@ -23,6 +25,9 @@ export interface Policy {
   readonly keepEvents: readonly string[];
   readonly maxDeletions: number;
   readonly backupMaxAgeHours: number;
+  readonly backupService: BackupService;
+  /** Globs over server names: such a server is not checked (nor is one tagged `backup-exempt=true`). */
+  readonly backupExempt: readonly string[];
   /** Non-enumerable: absent from JSON.stringify / console output of the policy. */
   readonly webhookSecret: string | undefined;
   readonly webhookAuth: WebhookAuthMode;
@@ -50,6 +55,8 @@ export const POLICY_VARIABLES = [
   'WARDEN_KEEP_EVENTS',
   'WARDEN_MAX_DELETIONS',
   'WARDEN_BACKUP_MAX_AGE_HOURS',
+  'WARDEN_BACKUP_SERVICE',
+  'WARDEN_BACKUP_EXEMPT',
   'WARDEN_WEBHOOK_SECRET',
   'WARDEN_WEBHOOK_AUTH',
   'WARDEN_SMN_TOPIC_URN',
@@ -209,6 +216,8 @@ const PolicySchema = z.object({
   WARDEN_KEEP_EVENTS: variable(globList, Object.freeze([]) as readonly string[]),
   WARDEN_MAX_DELETIONS: variable(wholeNumber(0), 20),
   WARDEN_BACKUP_MAX_AGE_HOURS: variable(positiveNumber, 26),
+  WARDEN_BACKUP_SERVICE: variable(oneOf<BackupService>(['csbs', 'cbr', 'auto']), 'auto' as BackupService),
+  WARDEN_BACKUP_EXEMPT: variable(globList, Object.freeze([]) as readonly string[]),
   WARDEN_WEBHOOK_SECRET: variable(webhookSecret, undefined, { trim: false }),
   WARDEN_WEBHOOK_AUTH: variable(oneOf<WebhookAuthMode>(['hmac', 'none']), 'hmac' as WebhookAuthMode),
   WARDEN_SMN_TOPIC_URN: variable(smnTopicUrn, undefined),
@@ -246,6 +255,8 @@ export function loadPolicy(source: PolicySource = { env: process.env }): Policy 
     keepEvents: v.WARDEN_KEEP_EVENTS,
     maxDeletions: v.WARDEN_MAX_DELETIONS,
     backupMaxAgeHours: v.WARDEN_BACKUP_MAX_AGE_HOURS,
+    backupService: v.WARDEN_BACKUP_SERVICE,
+    backupExempt: v.WARDEN_BACKUP_EXEMPT,
     webhookAuth: v.WARDEN_WEBHOOK_AUTH,
     smnTopicUrn: v.WARDEN_SMN_TOPIC_URN,
     concurrency: v.WARDEN_CONCURRENCY,
@@ -325,7 +336,7 @@ export function renderDescription(template: string, values: DescriptionValues): 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Globs for alias and event names: `*` any run of characters (including none, and "/"), `?` exactly one
+// Globs for alias, event and server names: `*` any run of characters (including none, and "/"), `?` exactly one
 // character; anchored at both ends; case-sensitive; every other character is literal.
 
 /** The RegExp equivalent of a glob. */

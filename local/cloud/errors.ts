@@ -1,12 +1,13 @@
 /**
  * Error bodies as each real service shapes them:
  * - `kms`, `csms`: `{"error":{"error_code","error_msg"}}` (KMS, CSMS events)
- * - `csms-secret`, `csbs`, `fgs`, `cts`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, FunctionGraph's ErrorResp, CTS)
+ * - `csms-secret`, `csbs`, `fgs`, `cts`, `cbr`: top-level `{"error_code","error_msg"}` (CSMS secrets' ErrorRsp, CSBS, FunctionGraph's ErrorResp, CTS, CBR)
+ * - `ecs`: `{"error":{"code","message"}}` (ECS v1 `cloudservers`)
  * - `smn`: `{"request_id","code","message"}`
  * - `iam`: `{"error":{"code":401,"message","title"}}`
  * - `gateway`: API Gateway's own `{"error_msg","error_code","request_id"}` (authentication, throttling, unknown API)
  */
-export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'fgs' | 'cts' | 'smn' | 'iam' | 'gateway';
+export type ErrorStyle = 'kms' | 'csms' | 'csms-secret' | 'csbs' | 'fgs' | 'cts' | 'cbr' | 'ecs' | 'smn' | 'iam' | 'gateway';
 
 /** Thrown by handlers; the server renders it in the route's style (or the one given here). */
 export class ApiError extends Error {
@@ -45,7 +46,10 @@ export function renderError(style: ErrorStyle, status: number, code: string, mes
     case 'csbs':
     case 'fgs':
     case 'cts':
+    case 'cbr':
       return { error_code: code, error_msg: message };
+    case 'ecs':
+      return { error: { code, message } };
     case 'smn':
       return { request_id: requestId, code, message };
     case 'iam':
@@ -101,6 +105,8 @@ const SERVICE_FAILURE: Record<ErrorStyle, [string, string]> = {
   csbs: ['CSBS.9999', 'internal failed'],
   fgs: ['FSS.0500', 'Internal server error.'],
   cts: ['CTS.0005', 'Data read exception.'],
+  cbr: ['BackupService.9999', 'Internal error.'],
+  ecs: ['Ecs.0001', 'System error. Please try again later.'],
   smn: ['SMN.0001', 'Internal error.'],
   iam: ['500', 'The service is temporarily unavailable.'],
   gateway: ['APIGW.0202', 'Backend unavailable'],
@@ -120,6 +126,10 @@ export function invalidBody(style: ErrorStyle): ApiError {
       return new ApiError(406, 'FSS.0406', 'Not acceptable: the request body is not JSON.');
     case 'cts':
       return new ApiError(400, 'CTS.0003', 'The message body is empty or invalid.');
+    case 'cbr':
+      return new ApiError(400, 'BackupService.9002', 'Invalid parameter: the request body is not JSON');
+    case 'ecs':
+      return new ApiError(400, 'Ecs.0005', 'Request body is invalid.');
     case 'smn':
       return new ApiError(400, 'SMN.0002', 'Invalid parameter: the request body is not JSON.');
     case 'iam':

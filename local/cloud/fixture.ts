@@ -20,6 +20,10 @@ export interface Fixture {
   events?: FixtureEvent[];
   servers?: FixtureServer[];
   checkpointItems?: FixtureCheckpointItem[];
+  /** CBR vaults and the servers they protect. */
+  vaults?: FixtureVault[];
+  /** CBR server backups. */
+  backups?: FixtureBackup[];
   topics?: FixtureTopic[];
   /** FunctionGraph functions (their `latest` version) with their triggers. */
   functions?: FixtureFunction[];
@@ -118,6 +122,10 @@ export interface FixtureServer {
   status?: string;
   /** Attached EVS disks; a bare string is a volume id. */
   volumes: Array<string | FixtureVolume>;
+  /** ECS tags (ListServersDetails shows them as `key=value`). */
+  tags?: Record<string, string>;
+  /** Creation time as ECS writes it, e.g. `2024-01-15T08:00:00Z` (the default). */
+  created?: string;
   project_id?: string;
 }
 
@@ -146,6 +154,66 @@ export interface FixtureCheckpointItem {
   resource_type?: string;
   resource_name?: string;
   volume_backups: FixtureVolumeBackup[];
+  project_id?: string;
+}
+
+export interface FixtureVaultResource {
+  id: string;
+  /** Default: the server's name. */
+  name?: string;
+  /** Default `OS::Nova::Server`. */
+  type?: string;
+  /** Disks of the server left out of its backups. */
+  exclude_volumes?: string[];
+}
+
+export interface FixtureVault {
+  id: string;
+  name: string;
+  /** Default `server`. */
+  object_type?: 'server' | 'disk' | 'turbo' | 'workspace' | 'vmware' | 'rds' | 'file';
+  /** Default `available`. */
+  status?: string;
+  created_at?: string;
+  /** What the vault protects; a bare string is a server id. */
+  resources: Array<string | FixtureVaultResource>;
+  project_id?: string;
+}
+
+export interface FixtureBackupChild {
+  id: string;
+  /** The disk (volume) backed up. */
+  resource_id: string;
+  resource_name?: string;
+  resource_size?: number;
+  bootable?: boolean;
+  /** Default: the backup's status. */
+  status?: string;
+}
+
+export interface FixtureBackup {
+  id: string;
+  vault_id: string;
+  /** The server backed up. */
+  resource_id: string;
+  resource_name?: string;
+  /** Default `OS::Nova::Server`. */
+  resource_type?: string;
+  /** Default `backup`. */
+  image_type?: 'backup' | 'replication';
+  checkpoint_id?: string;
+  name?: string;
+  /** available, protecting, error, … (any text: tests use undocumented ones too). */
+  status: string;
+  /** `2024-05-01T02:00:00.000000` (UTC, no zone), as CBR writes it. */
+  created_at: string;
+  updated_at?: string;
+  /** Default null: kept until deleted. */
+  expired_at?: string | null;
+  /** Default `backup` for an available backup, else `na`; null is answered as null. */
+  supported_restore_mode?: string | null;
+  /** Disk backups; default one per disk the server has when the fixture is loaded; null: no `children` in the answer. */
+  children?: FixtureBackupChild[] | null;
   project_id?: string;
 }
 
@@ -293,6 +361,49 @@ const serverSchema = z.object({
   name: str,
   status: opt(str),
   volumes: z.array(volumeSchema),
+  tags: opt(z.record(str, str)),
+  created: opt(str),
+  project_id: opt(str),
+});
+
+const vaultSchema = z.object({
+  id: str.min(1),
+  name: str,
+  object_type: opt(z.enum(['server', 'disk', 'turbo', 'workspace', 'vmware', 'rds', 'file'])),
+  status: opt(str),
+  created_at: opt(str),
+  resources: z.array(z.union([str, z.object({ id: str, name: opt(str), type: opt(str), exclude_volumes: opt(z.array(str)) })])),
+  project_id: opt(str),
+});
+
+const backupSchema = z.object({
+  id: str.min(1),
+  vault_id: str,
+  resource_id: str,
+  resource_name: opt(str),
+  resource_type: opt(str),
+  image_type: opt(z.enum(['backup', 'replication'])),
+  checkpoint_id: opt(str),
+  name: opt(str),
+  status: str,
+  created_at: str,
+  updated_at: opt(str),
+  expired_at: opt(str.nullable()),
+  supported_restore_mode: opt(str.nullable()),
+  children: opt(
+    z
+      .array(
+        z.object({
+          id: str,
+          resource_id: str,
+          resource_name: opt(str),
+          resource_size: opt(z.number()),
+          bootable: opt(z.boolean()),
+          status: opt(str),
+        }),
+      )
+      .nullable(),
+  ),
   project_id: opt(str),
 });
 
@@ -389,6 +500,8 @@ export const fixtureSchema: z.ZodType<Fixture> = z.object({
   events: opt(z.array(eventSchema)),
   servers: opt(z.array(serverSchema)),
   checkpointItems: opt(z.array(checkpointItemSchema)),
+  vaults: opt(z.array(vaultSchema)),
+  backups: opt(z.array(backupSchema)),
   topics: opt(z.array(topicSchema)),
   functions: opt(z.array(functionSchema)),
   traces: opt(z.array(traceSchema)),

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminControl } from './admin.ts';
 import { Identities } from './auth.ts';
+import { cbrRoutes } from './cbr.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { ctsRoutes } from './cts.ts';
@@ -16,6 +17,7 @@ import type { Fixture } from './fixture.ts';
 import { iamRoutes } from './iam.ts';
 import { kmsTagRoutes } from './kms-tags.ts';
 import { kmsRoutes } from './kms.ts';
+import { ecsRoutes } from './ecs.ts';
 import { createCloudServer } from './server.ts';
 import type { CloudRuntime, CloudStats } from './server.ts';
 import { smnRoutes } from './smn.ts';
@@ -23,7 +25,7 @@ import { CloudState } from './state.ts';
 import { TraceBus } from './traces.ts';
 import type { CtsTrace, TraceListener } from './traces.ts';
 
-/** The embedded Huawei Cloud: KMS, CSMS, CSBS, SMN, IAM and FunctionGraph over real HTTP on one loopback origin. */
+/** The embedded Huawei Cloud: KMS, CSMS, CSBS, CBR, ECS, CTS, SMN, IAM and FunctionGraph over real HTTP on one loopback origin. */
 
 export { DEFAULT_IDS, defaultFixture } from './default-fixture.ts';
 export { loadFixture, parseFixture } from './fixture.ts';
@@ -34,6 +36,10 @@ export { HOSTILE_KINDS, PAGINATION_KINDS } from './faults.ts';
 export type { CtsTrace, CtsUser, TraceListener } from './traces.ts';
 export { CloudState, ProjectState } from './state.ts';
 export type {
+  CbrBackup,
+  CbrDiskBackup,
+  CbrVault,
+  CbrVaultResource,
   CheckpointItem,
   FgsFunction,
   FunctionCodePackage,
@@ -148,6 +154,8 @@ class Cloud implements LocalCloud {
       ...csmsRoutes,
       ...csbsRoutes,
       ...ctsRoutes,
+      ...cbrRoutes,
+      ...ecsRoutes,
       ...smnRoutes,
       ...iamRoutes,
       ...functiongraphRoutes(functionRunner),

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Fixture, FixtureFunction, FixtureVolume, KeyState } from './fixture.ts';
+import type { Fixture, FixtureBackupChild, FixtureFunction, FixtureVault, FixtureVolume, KeyState } from './fixture.ts';
 import { traceOfFixture } from './cts.ts';
 import type { CtsTrace } from './traces.ts';
 import type { ApiVariants } from './variants.ts';
@@ -65,6 +65,10 @@ export interface Server {
   readonly project_id: string;
   status: string;
   readonly volumes: Volume[];
+  /** ECS tags, shown as `key=value` strings. */
+  readonly tags: Map<string, string>;
+  /** e.g. `2024-01-15T08:00:00Z`, as ECS writes it. */
+  readonly created: string;
 }
 
 export interface VolumeBackup {
@@ -90,6 +94,61 @@ export interface CheckpointItem {
   readonly resource_type: string;
   readonly resource_name: string;
   readonly volume_backups: VolumeBackup[];
+}
+
+/** A CBR vault and the resources it protects. */
+export interface CbrVault {
+  readonly id: string;
+  readonly name: string;
+  readonly project_id: string;
+  readonly object_type: NonNullable<FixtureVault['object_type']>;
+  status: string;
+  readonly created_at: string;
+  readonly resources: CbrVaultResource[];
+}
+
+export interface CbrVaultResource {
+  readonly id: string;
+  readonly name: string;
+  /** OS::Nova::Server, OS::Cinder::Volume, … */
+  readonly type: string;
+  /** Disks of the server the vault leaves out of its backups (`extra_info.exclude_volumes`). */
+  readonly exclude_volumes: string[];
+}
+
+/** A disk backup inside a CBR server backup (`children`). */
+export interface CbrDiskBackup {
+  readonly id: string;
+  /** The disk (EVS volume) it was taken from. */
+  readonly resource_id: string;
+  readonly resource_name: string;
+  readonly resource_size: number;
+  readonly bootable: boolean;
+  status: string;
+}
+
+/** A CBR backup of a server. Undefined where a test wants the answer without the field. */
+export interface CbrBackup {
+  readonly id: string;
+  readonly project_id: string;
+  readonly vault_id: string;
+  readonly checkpoint_id: string;
+  readonly name: string;
+  readonly resource_id: string;
+  readonly resource_name: string;
+  readonly resource_type: string;
+  readonly resource_size: number;
+  readonly image_type: 'backup' | 'replication';
+  status: string;
+  /** `2024-05-01T02:00:00.000000` (UTC, no zone). */
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Null: kept until deleted. */
+  readonly expired_at: string | null;
+  /** `extend_info.supported_restore_mode`; null as the answer may write it (the documents' examples do). */
+  readonly supported_restore_mode: string | null;
+  /** Undefined: the answer carries no `children` at all. */
+  readonly children: CbrDiskBackup[] | undefined;
 }
 
 export interface Topic {
@@ -181,7 +240,7 @@ export function functionUrn(region: string, projectId: string, pkg: string, name
 /** The smallest valid zip (no entries): the code of a fixture function that names none. */
 export const EMPTY_ZIP = Buffer.from('504b0506' + '00'.repeat(18), 'hex');
 
-export type FixtureResources = Pick<Fixture, 'region' | 'keys' | 'secrets' | 'events' | 'servers' | 'checkpointItems' | 'topics' | 'functions'>;
+export type FixtureResources = Pick<Fixture, 'region' | 'keys' | 'secrets' | 'events' | 'servers' | 'checkpointItems' | 'vaults' | 'backups' | 'topics' | 'functions'>;
 
 /** A response kept for a KMS `sequence`, replayed to a retry of the same call. */
 export interface StoredResponse {
@@ -247,6 +306,13 @@ export class ProjectState {
   readonly checkpointItems = new Map<string, CheckpointItem>();
   /** Newest first, the order CSBS lists backups in by default. */
   readonly checkpointOrder: CheckpointItem[] = [];
+  /** CBR vaults, in creation order. */
+  readonly vaults = new Map<string, CbrVault>();
+  readonly backups = new Map<string, CbrBackup>();
+  /** Newest first (created_at, then id, both descending): ListBackups' default order. */
+  readonly backupOrder: CbrBackup[] = [];
+  /** Other orders ListBackups was asked for, by `sort` text; dropped when a backup is added. */
+  readonly backupSorts = new Map<string, CbrBackup[]>();
   /** SMN topics by URN. */
   readonly topics = new Map<string, Topic>();
   /** FunctionGraph functions by unversioned URN, in creation order (ListFunctions pages by offset into it). */
@@ -280,6 +346,21 @@ export class ProjectState {
     this.checkpointOrder.push(item);
     this.checkpointOrder.sort(newestFirst);
   }
+
+  /** Adds backups, then sorts once (a fixture of 50,000 backups must not sort 50,000 times). */
+  addBackups(backups: readonly CbrBackup[]): void {
+    for (const backup of backups) {
+      this.backups.set(backup.id, backup);
+      this.backupOrder.push(backup);
+    }
+    this.backupOrder.sort(newestBackupFirst);
+    this.backupSorts.clear();
+  }
+}
+
+function newestBackupFirst(a: CbrBackup, b: CbrBackup): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 function newestFirst(a: CheckpointItem, b: CheckpointItem): number {
@@ -338,6 +419,12 @@ export class CloudState {
   }
   get functions(): Map<string, FgsFunction> {
     return this.project().functions;
+  }
+  get vaults(): Map<string, CbrVault> {
+    return this.project().vaults;
+  }
+  get backups(): Map<string, CbrBackup> {
+    return this.project().backups;
   }
 
   rememberResponse(key: string, response: StoredResponse): void {
@@ -420,6 +507,8 @@ export class CloudState {
         project_id: project.projectId,
         status: server.status ?? 'ACTIVE',
         volumes: server.volumes.map(toVolume),
+        tags: new Map(Object.entries(server.tags ?? {})),
+        created: server.created ?? '2024-01-15T08:00:00Z',
       });
     }
     for (const item of fixture.checkpointItems ?? []) {
@@ -447,6 +536,67 @@ export class CloudState {
         })),
       });
     }
+    for (const vault of fixture.vaults ?? []) {
+      const project = projectOf(vault.project_id);
+      project.vaults.set(vault.id, {
+        id: vault.id,
+        name: vault.name,
+        project_id: project.projectId,
+        object_type: vault.object_type ?? 'server',
+        status: vault.status ?? 'available',
+        created_at: vault.created_at ?? '2024-01-15T08:00:00.000000',
+        resources: vault.resources.map((resource) => {
+          const entry = typeof resource === 'string' ? { id: resource } : resource;
+          return {
+            id: entry.id,
+            name: entry.name ?? project.servers.get(entry.id)?.name ?? '',
+            type: entry.type ?? 'OS::Nova::Server',
+            exclude_volumes: [...(entry.exclude_volumes ?? [])],
+          };
+        }),
+      });
+    }
+    const backupsByProject = new Map<ProjectState, CbrBackup[]>();
+    for (const backup of fixture.backups ?? []) {
+      const project = projectOf(backup.project_id);
+      const server = project.servers.get(backup.resource_id);
+      const status = backup.status;
+      const children =
+        backup.children === null
+          ? undefined
+          : (backup.children ?? server?.volumes.map((volume): FixtureBackupChild => ({ id: `${backup.id}-${volume.id}`, resource_id: volume.id })) ?? []).map((child) => {
+              const volume = server?.volumes.find((v) => v.id === child.resource_id);
+              return {
+                id: child.id,
+                resource_id: child.resource_id,
+                resource_name: child.resource_name ?? volume?.name ?? '',
+                resource_size: child.resource_size ?? volume?.size ?? 0,
+                bootable: child.bootable ?? volume?.bootable ?? false,
+                status: child.status ?? status,
+              };
+            });
+      let list = backupsByProject.get(project);
+      if (!list) backupsByProject.set(project, (list = []));
+      list.push({
+        id: backup.id,
+        project_id: project.projectId,
+        vault_id: backup.vault_id,
+        checkpoint_id: backup.checkpoint_id ?? backup.id,
+        name: backup.name ?? `autobk_${backup.id.slice(0, 4)}`,
+        resource_id: backup.resource_id,
+        resource_name: backup.resource_name ?? server?.name ?? '',
+        resource_type: backup.resource_type ?? 'OS::Nova::Server',
+        resource_size: (children ?? []).reduce((sum, child) => sum + child.resource_size, 0),
+        image_type: backup.image_type ?? 'backup',
+        status,
+        created_at: backup.created_at,
+        updated_at: backup.updated_at ?? backup.created_at,
+        expired_at: backup.expired_at ?? null,
+        supported_restore_mode: backup.supported_restore_mode === undefined ? (status === 'available' ? 'backup' : 'na') : backup.supported_restore_mode,
+        children,
+      });
+    }
+    for (const [project, list] of backupsByProject) project.addBackups(list);
     for (const topic of fixture.topics ?? []) {
       const project = projectOf(topic.project_id);
       const urn = topic.topic_urn ?? `urn:smn:${this.region}:${project.projectId}:${topic.name}`;
@@ -475,8 +625,10 @@ export class CloudState {
       keys: each((p) => p.keyOrder).map((key) => ({ ...key, tags: Object.fromEntries(key.tags) })),
       secrets: each((p) => p.secrets.values()).map((secret) => structuredClone(secret)),
       events: each((p) => p.events.values()).map((event) => structuredClone(event)),
-      servers: each((p) => p.servers.values()).map((server) => structuredClone(server)),
+      servers: each((p) => p.servers.values()).map((server) => ({ ...structuredClone(server), tags: Object.fromEntries(server.tags) })),
       checkpointItems: each((p) => p.checkpointItems.values()).map((item) => structuredClone(item)),
+      vaults: each((p) => p.vaults.values()).map((vault) => structuredClone(vault)),
+      backups: each((p) => p.backupOrder).map((backup) => ({ ...structuredClone(backup), children: backup.children === undefined ? null : structuredClone(backup.children) })),
       topics: each((p) => p.topics.values()).map((topic) => ({ ...topic })),
       functions: each((p) => p.functions.values()).map(functionToFixture),
     };

@@ -57,6 +57,12 @@ export interface ApiVariants {
    * the marker trace; `from` lists the marker trace again at the top of the next page.
    */
   readonly ctsNext?: 'after' | 'from';
+  /**
+   * ListBackups' `children` of a server backup: `listed` (default) gives its disk backups, as ShowBackup's
+   * example does; `empty` gives `[]`, as ListBackups' own example shows for a server backup. ShowBackup always
+   * lists them.
+   */
+  readonly listBackupsChildren?: 'listed' | 'empty';
 }
 
 /** The page size a listing answers with: as asked (or the API's default), at most the cloud's `pageCap`. */

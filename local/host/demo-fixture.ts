@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defaultFixture } from '../cloud/index.ts';
-import type { Fixture, FixtureCheckpointItem, FixtureEvent, FixtureKey, FixtureSecret, FixtureServer } from '../cloud/index.ts';
+import type { Fixture, FixtureBackup, FixtureCheckpointItem, FixtureEvent, FixtureKey, FixtureSecret, FixtureServer, FixtureVault } from '../cloud/index.ts';
 
 /**
  * What `warden start` seeds the local cloud with, so that every guardrail has something to do on its first
@@ -11,8 +11,10 @@ import type { Fixture, FixtureCheckpointItem, FixtureEvent, FixtureKey, FixtureS
  *   disabled, pending-import and pending-deletion keys. Pending deletion: one used by a secret, one protected
  *   by tag, one by alias glob (all three get cancelled) and one unprotected (left alone).
  * - 6 secrets; 9 events: referenced ones, four orphaned and old (pruned), one orphaned but young (kept).
- * - 5 servers: one restorable, one stale, one whose newest backup can't be restored, one with only a failed
- *   backup, one never backed up.
+ * - 8 servers, backed up in CBR (a server vault; what check-restorable reads by default) and in CSBS (the same
+ *   backups, for `WARDEN_BACKUP_SERVICE=csbs`): one restorable, one stale, one with a disk added after its
+ *   backup, one with only a failed backup, one whose backup CBR cannot restore (restore mode na), one whose
+ *   backup expired, one never backed up, one exempt (tagged backup-exempt=true, never backed up).
  *
  * Times are relative to `now`, so the demo looks the same whenever it is started. The identities are those of
  * `defaultFixture()` (the credentials `warden cloud` prints).
@@ -124,7 +126,7 @@ function secret(name: string, keyAlias: string, events: string[], description: s
   };
 }
 
-/** `2024-05-01T02:00:00.000000`: how CSBS writes times (UTC). */
+/** `2024-05-01T02:00:00.000000`: how CSBS and CBR write times (UTC). */
 function csbsTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.000000`;
 }
@@ -132,8 +134,11 @@ function csbsTime(ms: number): string {
 interface ServerSeed {
   name: string;
   disks: string[];
-  /** Backups: age in hours, status, and disks backed up (default: the server's). */
-  backups: Array<{ ageHours: number; status: string; disks?: string[] }>;
+  /** Backups: age in hours, status, and disks backed up (default: the server's); CBR's restore mode and expiry. */
+  backups: Array<{ ageHours: number; status: string; disks?: string[]; restoreMode?: string; expiredHoursAgo?: number }>;
+  /** Left out of the CBR vault. */
+  unprotected?: boolean;
+  tags?: Record<string, string>;
 }
 
 const SERVER_SEEDS: ServerSeed[] = [
@@ -142,12 +147,18 @@ const SERVER_SEEDS: ServerSeed[] = [
   // The data disk was replaced after the backup: the backup names a volume the server no longer has.
   { name: 'batch-01', disks: ['system', 'data-v2'], backups: [{ ageHours: 5, status: 'available', disks: ['system', 'data'] }] },
   { name: 'cache-01', disks: ['system'], backups: [{ ageHours: 6, status: 'error' }] },
-  { name: 'bastion-01', disks: ['system'], backups: [] },
+  { name: 'bastion-01', disks: ['system'], backups: [], unprotected: true },
+  { name: 'report-01', disks: ['system', 'data'], backups: [{ ageHours: 2, status: 'available', restoreMode: 'na' }] },
+  { name: 'archive-01', disks: ['system'], backups: [{ ageHours: 8, status: 'available', expiredHoursAgo: 1 }] },
+  { name: 'scratch-01', disks: ['system'], backups: [], unprotected: true, tags: { 'backup-exempt': 'true', owner: 'ci' } },
 ];
 
-function servers(now: number): { servers: FixtureServer[]; checkpointItems: FixtureCheckpointItem[] } {
+const VAULT = { id: uuid('vault:servers-daily'), name: 'servers-daily' };
+
+function servers(now: number): { servers: FixtureServer[]; checkpointItems: FixtureCheckpointItem[]; vaults: FixtureVault[]; backups: FixtureBackup[] } {
   const list: FixtureServer[] = [];
   const items: FixtureCheckpointItem[] = [];
+  const backups: FixtureBackup[] = [];
   for (const seed of SERVER_SEEDS) {
     const id = uuid(`server:${seed.name}`);
     const volume = (disk: string) => uuid(`volume:${seed.name}:${disk}`);
@@ -156,9 +167,24 @@ function servers(now: number): { servers: FixtureServer[]; checkpointItems: Fixt
       id,
       name: seed.name,
       volumes: seed.disks.map((disk) => ({ id: volume(disk), name: `${seed.name}-${disk}`, size: size(disk), bootable: disk === 'system' })),
+      ...(seed.tags ? { tags: seed.tags } : {}),
     });
     seed.backups.forEach((backup, i) => {
       const created = now - backup.ageHours * HOUR;
+      backups.push({
+        id: uuid(`cbr-backup:${seed.name}:${i}`),
+        vault_id: VAULT.id,
+        resource_id: id,
+        resource_name: seed.name,
+        checkpoint_id: uuid(`cbr-checkpoint:${seed.name}:${i}`),
+        name: `autobk_${seed.name}_${new Date(created).toISOString().slice(0, 10)}`,
+        status: backup.status,
+        created_at: csbsTime(created),
+        updated_at: csbsTime(created + 10 * 60_000),
+        expired_at: backup.expiredHoursAgo === undefined ? csbsTime(created + 30 * DAY) : csbsTime(now - backup.expiredHoursAgo * HOUR),
+        ...(backup.restoreMode ? { supported_restore_mode: backup.restoreMode } : {}),
+        children: (backup.disks ?? seed.disks).map((disk) => ({ id: uuid(`cbr-disk-backup:${seed.name}:${i}:${disk}`), resource_id: volume(disk), resource_name: `${seed.name}-${disk}`, resource_size: size(disk), bootable: disk === 'system' })),
+      });
       const itemId = uuid(`backup:${seed.name}:${i}`);
       items.push({
         id: itemId,
@@ -181,7 +207,8 @@ function servers(now: number): { servers: FixtureServer[]; checkpointItems: Fixt
       });
     });
   }
-  return { servers: list, checkpointItems: items };
+  const vaults: FixtureVault[] = [{ ...VAULT, resources: SERVER_SEEDS.filter((seed) => !seed.unprotected).map((seed) => uuid(`server:${seed.name}`)) }];
+  return { servers: list, checkpointItems: items, vaults, backups };
 }
 
 export function demoFixture(now: Date = new Date()): Fixture {

@@ -270,3 +270,7 @@ export type {
 } from './functiongraph-model.ts';
 // CTS too: attached by guard-key-deletion alone (`cloud.use(CtsApi)`, from './cts.ts').
 export type { ListTracesRequest, ListTracesResponse, Trace } from './cts.ts';
+// CBR and ECS are attached on demand (`cloud.use(CbrApi)`, `cloud.use(EcsApi)`, imported from `./cbr.ts` and
+// `./ecs.ts`): re-exporting their classes or schemas here would put them in every function's bundle.
+export type { Backup, BackupChild, BackupStatus, CbrApi, ListBackupsRequest, ListVaultRequest, RestoreMode, Vault, VaultResource } from './cbr.ts';
+export type { EcsApi, ListServerBlockDevicesResponse, ListServersDetailsRequest, ServerBlockDevice, ServerDetail, ServerStatus } from './ecs.ts';

@@ -44,6 +44,13 @@ describe('function bundles', () => {
     for (const bundle of bundles) expect(() => checkTrims(bundle.metafile, bundle.name)).not.toThrow();
   });
 
+  it('carry CBR and ECS only where they are used (check-restorable: cloud.use)', () => {
+    const attached = (bundle: (typeof bundles)[number]) => bundle.inputs.filter((input) => /shared\/hwc\/(cbr|ecs)\.ts$/.test(input)).sort();
+    for (const bundle of bundles) {
+      expect(attached(bundle), bundle.name).toEqual(bundle.name === 'check-restorable' ? ['shared/hwc/cbr.ts', 'shared/hwc/ecs.ts'] : []);
+    }
+  });
+
   it('are each at most 400 KB', () => {
     for (const bundle of bundles) {
       expect(bundle.bytes, `${bundle.name}: ${(bundle.bytes / 1024).toFixed(0)} KB`).toBeLessThanOrEqual(BUDGET_BYTES);

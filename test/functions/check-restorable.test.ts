@@ -59,7 +59,7 @@ describe('check-restorable, TIMER sweep', () => {
     const report = await sweep(r);
     expect(report).toMatchObject({ function: 'check-restorable', trigger: 'timer', dryRun: false });
     expect(report.actions).toEqual([
-      { kind: KIND, target: 'web-01', status: 'applied', reason: 'restorable: backup item-1 of 2024-05-31T22:00:00.000Z' },
+      { kind: KIND, target: 'web-01', status: 'applied', reason: 'restorable: CSBS backup item-1 of 2024-05-31T22:00:00.000Z' },
     ]);
     expect(checkCalls(r)).toBe(1);
   });
@@ -76,13 +76,13 @@ describe('check-restorable, TIMER sweep', () => {
     expect(byServer(report)).toEqual({
       'deleted-server': {
         status: 'failed',
-        reason: 'not restorable: CSBS.6000: server do not exist (backup item-c of 2024-05-31T23:00:00.000Z)',
+        reason: 'not restorable: CSBS.6000: server do not exist (CSBS backup item-c of 2024-05-31T23:00:00.000Z)',
       },
       'disk-swapped': {
         status: 'failed',
-        reason: 'not restorable: CSBS.6014: Volume(s) (disk-swapped-data) not found in target server. (backup item-a of 2024-05-31T23:00:00.000Z)',
+        reason: 'not restorable: CSBS.6014: Volume(s) (disk-swapped-data) not found in target server. (CSBS backup item-a of 2024-05-31T23:00:00.000Z)',
       },
-      restoring: { status: 'failed', reason: 'not restorable: CSBS.6015: The server is restoring. (backup item-b of 2024-05-31T23:00:00.000Z)' },
+      restoring: { status: 'failed', reason: 'not restorable: CSBS.6015: The server is restoring. (CSBS backup item-b of 2024-05-31T23:00:00.000Z)' },
     });
     expect(checkCalls(r)).toBe(1);
   });
@@ -102,7 +102,7 @@ describe('check-restorable, TIMER sweep', () => {
     );
     const report = await sweep(r);
     expect(report.actions).toEqual([
-      { kind: KIND, target: 'db-01', status: 'applied', reason: 'restorable: backup newest-available of 2024-05-31T19:00:00.000Z' },
+      { kind: KIND, target: 'db-01', status: 'applied', reason: 'restorable: CSBS backup newest-available of 2024-05-31T19:00:00.000Z' },
     ]);
   });
 
@@ -115,16 +115,16 @@ describe('check-restorable, TIMER sweep', () => {
     );
     const report = await sweep(r);
     expect(byServer(report)).toEqual({
-      boundary: { status: 'applied', reason: 'restorable: backup exactly-26h of 2024-05-30T22:00:00.000Z' },
+      boundary: { status: 'applied', reason: 'restorable: CSBS backup exactly-26h of 2024-05-30T22:00:00.000Z' },
       old: {
         status: 'failed',
         reason:
-          'stale: no available backup newer than 26 h (newest: 2024-05-30T18:00:00.000Z, 30 h old); that backup is restorable (backup item-old of 2024-05-30T18:00:00.000Z)',
+          'stale: no available CSBS backup newer than 26 h (newest: 2024-05-30T18:00:00.000Z, 30 h old); that backup is restorable (CSBS backup item-old of 2024-05-30T18:00:00.000Z)',
       },
       'old-broken': {
         status: 'failed',
         reason:
-          'stale: no available backup newer than 26 h (newest: 2024-05-29T22:00:00.000Z, 50 h old); not restorable: CSBS.6015: The server is restoring. (backup item-old-broken of 2024-05-29T22:00:00.000Z)',
+          'stale: no available CSBS backup newer than 26 h (newest: 2024-05-29T22:00:00.000Z, 50 h old); not restorable: CSBS.6015: The server is restoring. (CSBS backup item-old-broken of 2024-05-29T22:00:00.000Z)',
       },
     });
     expect(checkCalls(r)).toBe(1);
@@ -136,7 +136,7 @@ describe('check-restorable, TIMER sweep', () => {
     );
     const report = await sweep(r, { WARDEN_BACKUP_MAX_AGE_HOURS: '12' });
     expect(report.actions).toEqual([
-      { kind: KIND, target: 'app-01', status: 'failed', reason: 'stale: no available backup newer than 12 h (none available: 1 protecting, 2 error)' },
+      { kind: KIND, target: 'app-01', status: 'failed', reason: 'stale: no available CSBS backup newer than 12 h (none available: 1 protecting, 2 error)' },
     ]);
     expect(checkCalls(r)).toBe(0);
   });
@@ -156,11 +156,11 @@ describe('check-restorable, TIMER sweep', () => {
     const report = await sweep(r);
     expect(r.cloud.stats.byOperation['csbs.listCheckpointItems']).toBe(2);
     expect(byServer(report)).toEqual({
-      busy: { status: 'applied', reason: 'restorable: backup busy-000 of 2024-05-31T23:00:00.000Z' },
+      busy: { status: 'applied', reason: 'restorable: CSBS backup busy-000 of 2024-05-31T23:00:00.000Z' },
       quiet: {
         status: 'failed',
         reason:
-          'stale: no available backup newer than 26 h (newest: 2024-05-23T16:00:00.000Z, 200 h old); that backup is restorable (backup quiet-only of 2024-05-23T16:00:00.000Z)',
+          'stale: no available CSBS backup newer than 26 h (newest: 2024-05-23T16:00:00.000Z, 200 h old); that backup is restorable (CSBS backup quiet-only of 2024-05-23T16:00:00.000Z)',
       },
     });
   });
@@ -175,7 +175,7 @@ describe('check-restorable, TIMER sweep', () => {
         kind: KIND,
         target: 'web-01',
         status: 'failed',
-        reason: 'cannot check: disk backup(s) odd-disk-1 name no source volume (backup odd of 2024-05-31T23:00:00.000Z)',
+        reason: 'cannot check: disk backup(s) odd-disk-1 name no source volume (CSBS backup odd of 2024-05-31T23:00:00.000Z)',
       },
     ]);
     expect(checkCalls(r)).toBe(0);
@@ -186,7 +186,7 @@ describe('check-restorable, TIMER sweep', () => {
     r.cloud.setFaults({ rate: { '503': 1 }, operations: ['csbs.checkRestorable'] });
     const report = await sweep(r, { HUAWEICLOUD_RETRY_ATTEMPTS: '2' });
     expect(report.counts).toMatchObject({ failed: 2, applied: 0 });
-    for (const action of report.actions) expect(action.reason).toMatch(/^check failed: [A-Z]+\.\d+: .+ \(backup i[ab] of /);
+    for (const action of report.actions) expect(action.reason).toMatch(/^check failed: [A-Z]+\.\d+: .+ \(CSBS backup i[ab] of /);
     expect(checkCalls(r)).toBe(2);
   });
 
@@ -227,7 +227,7 @@ describe('check-restorable, the world changing under the run', () => {
           kind: KIND,
           target: 'web-01',
           status: 'failed',
-          reason: 'not restorable: CSBS.4000: checkpoint item not available (backup item-1 of 2024-05-31T23:00:00.000Z)',
+          reason: 'not restorable: CSBS.4000: checkpoint item not available (CSBS backup item-1 of 2024-05-31T23:00:00.000Z)',
         },
       ]);
     } finally {
@@ -280,7 +280,7 @@ describe('check-restorable, time limit', () => {
     expect(checkCalls(r)).toBe(1);
     expect(report.counts).toEqual({ applied: 10, planned: 0, skipped: 0, failed: 1, deferred: 5 });
     expect(report.actions.find((a) => a.status === 'deferred')?.reason).toBe('out of time: left for the next run');
-    expect(byServer(report)['stale']?.reason).toBe('stale: no available backup newer than 26 h (newest: 2024-05-27T20:00:00.000Z, 100 h old); not checked: out of time');
+    expect(byServer(report)['stale']?.reason).toBe('stale: no available CSBS backup newer than 26 h (newest: 2024-05-27T20:00:00.000Z, 100 h old); not checked: out of time');
   });
 });
 
@@ -303,7 +303,7 @@ describe('check-restorable, plan', () => {
 
   it('treats an unreadable creation time as stale', () => {
     const plan = planChecks([item('i1', 's1', 'yesterday-ish')], { backupMaxAgeHours: 26 }, NOW);
-    expect(plan.servers[0]?.stale).toBe('stale: no available backup newer than 26 h (newest: created_at "yesterday-ish" unreadable)');
+    expect(plan.servers[0]?.stale).toBe('stale: no available CSBS backup newer than 26 h (newest: created_at "yesterday-ish" unreadable)');
   });
 
   it('splits into batches', () => {

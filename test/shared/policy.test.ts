@@ -33,6 +33,8 @@ describe('loadPolicy defaults', () => {
       keepEvents: [],
       maxDeletions: 20,
       backupMaxAgeHours: 26,
+      backupService: 'auto',
+      backupExempt: [],
       webhookAuth: 'hmac',
       smnTopicUrn: undefined,
       concurrency: 8,
@@ -42,6 +44,7 @@ describe('loadPolicy defaults', () => {
     expect(Object.isFrozen(policy)).toBe(true);
     expect(Object.isFrozen(policy.keyTags)).toBe(true);
     expect(Object.isFrozen(policy.protectAliases)).toBe(true);
+    expect(Object.isFrozen(policy.backupExempt)).toBe(true);
   });
 
   it('treats empty and blank values as unset', () => {
@@ -63,6 +66,8 @@ describe('loadPolicy values', () => {
       WARDEN_KEEP_EVENTS: 'audit-?,keep-*',
       WARDEN_MAX_DELETIONS: '5',
       WARDEN_BACKUP_MAX_AGE_HOURS: '12.5',
+      WARDEN_BACKUP_SERVICE: 'CBR',
+      WARDEN_BACKUP_EXEMPT: ' scratch-* , ,ci-runner-?? ',
       WARDEN_WEBHOOK_SECRET: 'a-long-enough-webhook-secret',
       WARDEN_WEBHOOK_AUTH: 'none',
       WARDEN_SMN_TOPIC_URN: 'urn:smn:eu-west-101:0a1b2c3d4e5f60718293a4b5c6d7e8f9:warden-alerts',
@@ -81,6 +86,8 @@ describe('loadPolicy values', () => {
       keepEvents: ['audit-?', 'keep-*'],
       maxDeletions: 5,
       backupMaxAgeHours: 12.5,
+      backupService: 'cbr',
+      backupExempt: ['scratch-*', 'ci-runner-??'],
       webhookAuth: 'none',
       smnTopicUrn: 'urn:smn:eu-west-101:0a1b2c3d4e5f60718293a4b5c6d7e8f9:warden-alerts',
       concurrency: 64,
@@ -138,6 +145,8 @@ describe('loadPolicy errors', () => {
     ['WARDEN_MAX_DELETIONS', '1e3', 'expected a whole number ≥ 0, got "1e3"'],
     ['WARDEN_BACKUP_MAX_AGE_HOURS', '0', 'expected a number > 0, got "0"'],
     ['WARDEN_BACKUP_MAX_AGE_HOURS', 'a day', 'expected a number > 0, got "a day"'],
+    ['WARDEN_BACKUP_SERVICE', 'vbs', 'expected "csbs" or "cbr" or "auto", got "vbs"'],
+    ['WARDEN_BACKUP_SERVICE', 'cbr,csbs', 'expected "csbs" or "cbr" or "auto", got "cbr,csbs"'],
     ['WARDEN_WEBHOOK_AUTH', 'basic', 'expected "hmac" or "none", got "basic"'],
     ['WARDEN_SMN_TOPIC_URN', 'arn:aws:sns:x', 'expected urn:smn:<region>:<project_id>:<topic>, got "arn:aws:sns:x"'],
     ['WARDEN_SMN_TOPIC_URN', 'urn:smn:eu-west-101:proj', 'expected urn:smn:<region>:<project_id>:<topic>, got "urn:smn:eu-west-101:proj"'],

@@ -1,37 +1,28 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Module from 'node:module';
 import { dirname, join } from 'node:path';
 
 /**
- * The official Huawei Cloud SDK clients, loaded for tests that drive the embedded cloud with them.
- *
- * `@huaweicloud/huaweicloud-sdk-core` 3.1.211 requires `uuid` (for the user agent's application id) without
- * declaring it as a dependency, so `uuid` is not installed and the clients fail to load. Until the SDK declares
- * it, its `require('uuid')` gets `node:crypto`'s `randomUUID` as `v4`. Clients are built with a custom user
- * agent, so the SDK never writes its application id file into the home directory, and with a silent logger:
- * the SDK logs every error answer in full (headers included), where the tests look at the error itself.
+ * The official Huawei Cloud SDK clients (devDependencies), loaded for tests that drive the embedded cloud with
+ * them. `@huaweicloud/huaweicloud-sdk-core` requires `uuid` without declaring it; the project installs it as a
+ * devDependency so the SDKs load as published. Clients are built with a custom user agent, so the SDK never
+ * writes its application id file into the home directory, and with a silent logger: the SDK logs every error
+ * answer in full (headers included), where the tests look at the error itself.
  */
 
 const require = createRequire(import.meta.url);
-const UUID_STANDIN = `${import.meta.dirname}/uuid-standin.cjs`;
 
-interface ResolvableModule {
-  _resolveFilename(request: string, parent: { filename?: string | null } | undefined, ...rest: unknown[]): string;
+/** A module of an official SDK, e.g. `@huaweicloud/huaweicloud-sdk-ecs/v2/EcsClient` (CommonJS). */
+export function requireOfficialSdk<T>(id: string): T {
+  return require(id) as T;
 }
 
-const resolvable = Module as unknown as ResolvableModule;
-const resolve = resolvable._resolveFilename;
-resolvable._resolveFilename = function (request, parent, ...rest) {
-  if (request === 'uuid' && parent?.filename?.includes(`${'@huaweicloud'}`)) return UUID_STANDIN;
-  return resolve.call(this, request, parent, ...rest);
-};
-const standin = new Module(UUID_STANDIN);
-standin.filename = UUID_STANDIN;
-standin.loaded = true;
-standin.exports = { v4: randomUUID };
-require.cache[UUID_STANDIN] = standin;
+/** The SDK logs every error answer (request headers and all) through log4js: silence it for tests that expect errors. */
+export function silenceOfficialSdkLogs(): void {
+  const sdkRequire = createRequire(require.resolve('@huaweicloud/huaweicloud-sdk-core/package.json'));
+  const log4js = sdkRequire('log4js') as { configure(config: unknown): void };
+  log4js.configure({ appenders: { none: { type: 'stdout' } }, categories: { default: { appenders: ['none'], level: 'off' } } });
+}
 
 export const sdkCore = require('@huaweicloud/huaweicloud-sdk-core') as typeof import('@huaweicloud/huaweicloud-sdk-core');
 export const sdkFunctionGraph = require('@huaweicloud/huaweicloud-sdk-functiongraph') as typeof import('@huaweicloud/huaweicloud-sdk-functiongraph');

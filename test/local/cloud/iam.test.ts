@@ -1,35 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import Module, { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
+import { requireOfficialSdk, sdkCore as core } from '../../support/official-sdk.ts';
 import { AP_SOUTHEAST_PROJECT as AP_PROJECT, OTHER_ACCOUNT, twoRegionFixture } from '../../support/two-regions.ts';
 
 // The embedded IAM's KeystoneListAuthProjects, driven by the official SDK's client (@huaweicloud/huaweicloud-sdk-iam,
-// signing with global AK/SK credentials), so the route answers what real clients send and parse.
-//
-// @huaweicloud/huaweicloud-sdk-core 3.1.211 requires `uuid` without declaring it, so it is not installed: the
-// SDK's require('uuid') gets node:crypto's randomUUID instead (the fgs-emu branch's test/support/official-sdk.ts
-// does the same for every official client; once both are merged this file can use that one). A custom user
+// signing with global AK/SK credentials), so the route answers what real clients send and parse. A custom user
 // agent keeps the SDK from writing its application id file into the home directory.
 
-const require = createRequire(import.meta.url);
-const UUID_STANDIN = `${import.meta.dirname}/uuid-standin.cjs`;
-const resolvable = Module as unknown as { _resolveFilename(request: string, parent: { filename?: string | null } | undefined, ...rest: unknown[]): string };
-const resolve = resolvable._resolveFilename;
-resolvable._resolveFilename = function (request, parent, ...rest) {
-  if (request === 'uuid' && parent?.filename?.includes('@huaweicloud')) return UUID_STANDIN;
-  return resolve.call(this, request, parent, ...rest);
-};
-const standin = new Module(UUID_STANDIN);
-standin.filename = UUID_STANDIN;
-standin.loaded = true;
-standin.exports = { v4: randomUUID };
-require.cache[UUID_STANDIN] = standin;
-
-const core = require('@huaweicloud/huaweicloud-sdk-core') as typeof import('@huaweicloud/huaweicloud-sdk-core');
 // The package's index also loads its v5 API, whose build requires a file that is not there: v3 alone.
-const iam = require('@huaweicloud/huaweicloud-sdk-iam/v3/public-api') as typeof import('@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js');
+const iam = requireOfficialSdk<typeof import('@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js')>('@huaweicloud/huaweicloud-sdk-iam/v3/public-api');
 
 let cloud: LocalCloud;
 beforeAll(async () => {

@@ -76,7 +76,7 @@ describe('warden start', () => {
     expect(hostUrl).not.toBe('http://127.0.0.1:0');
     expect(child.stdout).toContain(`export HUAWEICLOUD_ENDPOINT_URL=${cloudUrl} HUAWEICLOUD_REGION=cn-north-4`);
     expect(child.stdout).toMatch(/export HUAWEICLOUD_SDK_AK=\S+ HUAWEICLOUD_SDK_SK=\S+/);
-    expect(child.stdout).toMatch(/demo data: 30 keys, 6 secrets, 9 events, 5 servers/);
+    expect(child.stdout).toMatch(/demo data: 30 keys, 6 secrets, 9 events, 8 servers/);
     for (const name of ['tag-new-keys', 'guard-key-deletion', 'prune-orphan-events', 'check-restorable']) expect(child.stdout).toContain(`  ${name} `);
     // One secret per function, and one signed curl per function reading its own.
     const [, secret] = await output(child, /export WARDEN_WEBHOOK_SECRET_CHECK_RESTORABLE=(\S+)/);
@@ -157,6 +157,8 @@ describe('the demo data', () => {
     expect(orphans.filter((e) => now - (e.create_time ?? 0) > 7 * 86_400_000).length).toBeGreaterThanOrEqual(3);
     expect(orphans.filter((e) => now - (e.create_time ?? 0) < 7 * 86_400_000).map((e) => e.name)).toEqual(['new-team-alerts']);
     expect((fixture.events ?? []).filter((e) => referenced.has(e.name)).length).toBeGreaterThanOrEqual(2);
-    expect(fixture.servers?.map((s) => s.name)).toEqual(['web-01', 'db-01', 'batch-01', 'cache-01', 'bastion-01']);
+    expect(fixture.servers?.map((s) => s.name)).toEqual(['web-01', 'db-01', 'batch-01', 'cache-01', 'bastion-01', 'report-01', 'archive-01', 'scratch-01']);
+    expect(fixture.vaults?.[0]?.resources).toHaveLength(6);
+    expect(fixture.backups?.map((b) => b.resource_name)).toEqual(['web-01', 'web-01', 'db-01', 'batch-01', 'cache-01', 'report-01', 'archive-01']);
   });
 });

@@ -42,7 +42,7 @@ export function clientFor(cloud: LocalCloud, options: Partial<HuaweiCloudOptions
     region,
     projectId,
     credentials: { type: 'aksk', ak, sk },
-    endpoints: { kms: url, csms: url, csbs: url, smn: url, iam: url },
+    endpoints: { kms: url, csms: url, csbs: url, smn: url, iam: url, cbr: url, ecs: url },
     ...options,
     retry: { ...FAST_RETRY, ...options.retry },
   });
