@@ -163,7 +163,7 @@ describe('a serverless.yml that cannot be deployed is refused before any call, n
   it('user data over FunctionGraph’s 20 entries', () => {
     const many = Array.from({ length: 16 }, (_, i) => `      WARDEN_EXTRA_${i}: "x"\n`).join('');
     const text = edit(repositoryYaml, '      WARDEN_BACKUP_MAX_AGE_HOURS: "26"\n', `      WARDEN_BACKUP_MAX_AGE_HOURS: "26"\n${many}`);
-    expect(refusals(text)).toEqual(["functions.check-restorable: user data (with deploy's 3 keys): 21 entries; FunctionGraph allows 20"]);
+    expect(refusals(text)).toEqual(["functions.check-restorable: user data (with deploy's 3 keys): 22 entries; FunctionGraph allows 20"]);
   });
 
   it('trigger names and APIG paths FunctionGraph would refuse, and a description over 512 characters', () => {
@@ -178,7 +178,7 @@ describe('a serverless.yml that cannot be deployed is refused before any call, n
       'functions.check-restorable.events[1].eventData.path: /warden/check restorable: a path takes A-Z a-z 0-9 _ - . / { } + ~ after its leading /',
     ]);
     const long = edit(repositoryYaml, 'description: Checks that each server', `description: ${'x'.repeat(500)} Checks that each server`);
-    expect(refusals(long)).toEqual(['functions.check-restorable.description: 556 characters; FunctionGraph allows 512']);
+    expect(refusals(long)).toEqual(['functions.check-restorable.description: 601 characters; FunctionGraph allows 512']);
   });
 
   it('two APIG triggers on one route', () => {

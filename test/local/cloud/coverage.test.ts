@@ -3,7 +3,9 @@ import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, NOT_EMULATED, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
+import { CbrApi } from '../../../shared/hwc/cbr.ts';
 import { CtsApi } from '../../../shared/hwc/cts.ts';
+import { EcsApi } from '../../../shared/hwc/ecs.ts';
 import { FunctionGraphApi } from '../../../shared/hwc/functiongraph.ts';
 import * as hwcModule from '../../../shared/hwc/index.ts';
 import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
@@ -40,6 +42,8 @@ type Apis = {
   iam: hwcModule.IamApi;
   fg: FunctionGraphApi;
   cts: CtsApi;
+  cbr: CbrApi;
+  ecs: EcsApi;
 };
 
 let cloud: LocalCloud;
@@ -99,6 +103,14 @@ const CALLS: Record<string, (api: Apis) => Promise<unknown>> = {
   'IamApi.createTokenByPassword': ({ iam }) =>
     iam.createTokenByPassword({ userName: cloud.identity.userName, password: cloud.identity.password, domainName: cloud.identity.domainName, projectId: cloud.identity.projectId }),
   'IamApi.listAuthProjects': ({ iam }) => iam.listAuthProjects(),
+  'CbrApi.listBackupsPage': ({ cbr }) => cbr.listBackupsPage(),
+  'CbrApi.listBackups': ({ cbr }) => first(cbr.listBackups()),
+  'CbrApi.showBackup': ({ cbr }) => cbr.showBackup({ backup_id: '00000000-0000-4000-8000-000000000000' }),
+  'CbrApi.listVaultPage': ({ cbr }) => cbr.listVaultPage(),
+  'CbrApi.listVault': ({ cbr }) => first(cbr.listVault()),
+  'EcsApi.listServersDetailsPage': ({ ecs }) => ecs.listServersDetailsPage(),
+  'EcsApi.listServersDetails': ({ ecs }) => first(ecs.listServersDetails()),
+  'EcsApi.listServerBlockDevices': ({ ecs }) => ecs.listServerBlockDevices({ server_id: '00000000-0000-4000-8000-000000000000' }),
   'CtsApi.listTracesPage': ({ cts }) => cts.listTracesPage(),
   'CtsApi.listTraces': ({ cts }) => first(cts.listTraces()),
   'FunctionGraphApi.listFunctionsPage': ({ fg }) => fg.listFunctionsPage(),
@@ -127,7 +139,7 @@ beforeAll(async () => {
   cloud = await startCloud({ port: 0 });
   const { ak, sk, region, projectId } = cloud.identity;
   client = new HuaweiCloud({ region, projectId, credentials: { type: 'aksk', ak, sk }, endpoints: Object.fromEntries(hwcModule.SERVICES.map((s) => [s, cloud.url])), retry: { attempts: 1 } });
-  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi), cts: client.use(CtsApi) };
+  apis = { kms: client.kms, csms: client.csms, csbs: client.csbs, smn: client.smn, iam: client.iam, fg: client.use(FunctionGraphApi), cts: client.use(CtsApi), cbr: client.use(CbrApi), ecs: client.use(EcsApi) };
 });
 beforeEach(() =>
   cloud.reset({ ...defaultFixture(), functions: [{ func_name: 'covered', triggers: [{ trigger_id: 'covered-timer', trigger_type_code: 'TIMER', event_data: timerData('covered-sweep') }] }] }),
@@ -142,7 +154,7 @@ const operations = apiOperations();
 describe('every shared/hwc operation has a route in the embedded cloud', () => {
   it('finds the API classes, built in and attached, and a call for each of their operations', () => {
     const builtIn = Object.keys(hwcModule).filter((name) => name.endsWith('Api'));
-    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi', 'CtsApi'].sort());
+    expect([...operations.keys()].sort()).toEqual([...builtIn, 'FunctionGraphApi', 'CtsApi', 'CbrApi', 'EcsApi'].sort());
     const all = [...operations].flatMap(([api, methods]) => methods.map((method) => `${api}.${method}`));
     expect(all.filter((operation) => !(operation in CALLS)), 'operations without a call here').toEqual([]);
     expect(Object.keys(CALLS).filter((operation) => !all.includes(operation)), 'calls for operations that are gone').toEqual([]);
