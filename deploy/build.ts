@@ -47,6 +47,16 @@ module.exports = function connectH2() {
 `;
 
 /**
+ * undici's llhttp parser built without WebAssembly SIMD (70 KB, a third of undici in the bundle): undici loads it
+ * only when the SIMD build cannot be compiled (old Node on ppc64, or `UNDICI_NO_WASM_SIMD=1`). Node 20 on x86_64
+ * and arm64, the runtimes FunctionGraph offers, compiles the SIMD build; should one not, the function fails
+ * saying why rather than running on a parser it does not carry.
+ */
+const STUBBED_LLHTTP_NO_SIMD = `'use strict';
+throw new Error("undici's HTTP parser without WebAssembly SIMD is not in this bundle (deploy/build.ts leaves out undici/lib/llhttp/llhttp-wasm.js): this runtime could not compile the SIMD parser, or UNDICI_NO_WASM_SIMD=1 is set");
+`;
+
+/**
  * node:assert for undici: assert(value) returns while value is truthy (a plain function: no Proxy on a path
  * undici takes many times per request); every other member of node:assert, as this Node has them, is a getter
  * that loads the real module.
@@ -94,9 +104,12 @@ const bundleTrims: Plugin = {
     b.onResolve({ filter: /^\.\/client-h2\.js$/ }, ({ importer }) =>
       isUndici(importer) && /[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(importer) ? { path: 'undici-client-h2', namespace: 'warden-stub' } : undefined,
     );
+    b.onResolve({ filter: /^\.\.\/llhttp\/llhttp-wasm\.js$/ }, ({ importer }) =>
+      isUndici(importer) && /[\\/]lib[\\/]dispatcher[\\/]client-h1\.js$/.test(importer) ? { path: 'undici-llhttp-no-simd', namespace: 'warden-stub' } : undefined,
+    );
     b.onResolve({ filter: /^node:assert$/ }, ({ importer }) => (isUndici(importer) ? { path: 'node:assert', namespace: 'warden-lazy' } : undefined));
     b.onResolve({ filter: /^node:stream\/web$/ }, ({ importer }) => (isMiddy(importer) ? { path: 'node:stream/web', namespace: 'warden-lazy' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'warden-stub' }, () => ({ contents: STUBBED_H2, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'warden-stub' }, ({ path }) => ({ contents: path === 'undici-llhttp-no-simd' ? STUBBED_LLHTTP_NO_SIMD : STUBBED_H2, loader: 'js' }));
     b.onLoad({ filter: /.*/, namespace: 'warden-lazy' }, ({ path }) => ({ contents: path === 'node:assert' ? LAZY_ASSERT : LAZY_STREAM_WEB, loader: 'js' }));
   },
 };
@@ -124,6 +137,8 @@ export function checkTrims(metafile: Metafile, label: string): void {
   const usesUndiciClient = inputs.some(([path]) => /node_modules\/undici\/lib\/dispatcher\/client\.js$/.test(path));
   if (inputs.some(([path]) => path.endsWith('undici/lib/dispatcher/client-h2.js'))) problems.push("undici's client-h2.js is bundled");
   if (usesUndiciClient && !inputs.some(([path]) => path === 'warden-stub:undici-client-h2')) problems.push("undici's client.js no longer imports ./client-h2.js");
+  if (inputs.some(([path]) => path.endsWith('undici/lib/llhttp/llhttp-wasm.js'))) problems.push("undici's llhttp-wasm.js (the parser without SIMD) is bundled");
+  if (usesUndiciClient && !inputs.some(([path]) => path === 'warden-stub:undici-llhttp-no-simd')) problems.push("undici's client-h1.js no longer imports ../llhttp/llhttp-wasm.js");
   for (const [path, input] of inputs) {
     for (const { path: imported, external } of input.imports) {
       if (!external) continue;

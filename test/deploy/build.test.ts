@@ -199,12 +199,12 @@ describe('a bundled handler, run by plain Node against the embedded cloud', () =
   afterAll(() => rig.close());
 
   /** One TIMER sweep of <dir>/index.js in plain Node; the report, the log, and the trimmed built-ins loaded by then. */
-  async function sweep(dir: string): Promise<{ status: number; report: any; stderr: string; trimmed: string[] }> {
+  async function sweep(dir: string, extraEnv: Record<string, string> = {}): Promise<{ status: number; report: any; stderr: string; trimmed: string[] }> {
     const script = `require(${JSON.stringify(join(dir, 'index.js'))}).handler(${JSON.stringify(timerEvent())}, { getRequestID: () => 'r1', getRemainingTimeInMilliSeconds: () => 60000 })
       .then((r) => process.stdout.write(JSON.stringify({ report: r, trimmed: ${LOADED_TRIMMED} })), (e) => { process.stderr.write(String(e)); process.exit(1); });`;
     // Asynchronously: the embedded cloud answers from this process's event loop.
     const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      const env = { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: 'verbose', ...localCloudEnv(rig.cloud) };
+      const env = { PATH: process.env['PATH'] ?? '', WARDEN_CODE_CACHE: 'verbose', ...localCloudEnv(rig.cloud), ...extraEnv };
       execFile(process.execPath, ['-e', script], { cwd: tmpdir(), encoding: 'utf8', env }, (error, stdout, stderr) =>
         resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
@@ -224,6 +224,13 @@ describe('a bundled handler, run by plain Node against the embedded cloud', () =
     // Logs went to stderr as JSON lines, without the secret key.
     expect(run.stderr).toContain('"function":"check-restorable"');
     expect(run.stderr).not.toContain(rig.cloud.identity.sk);
+  });
+
+  it("says why it cannot run where undici would need its HTTP parser without WebAssembly SIMD (left out of the bundle)", async () => {
+    const run = await sweep(join(outDir, 'dist', 'check-restorable'), { UNDICI_NO_WASM_SIMD: '1' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.report.counts.failed).toBeGreaterThan(0);
+    for (const action of run.report.actions) expect(action.reason).toContain("undici's HTTP parser without WebAssembly SIMD is not in this bundle");
   });
 
   it('sweeps the same with a damaged code cache (compiled from source instead)', async () => {

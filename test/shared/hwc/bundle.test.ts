@@ -63,13 +63,16 @@ describe('the bundled Huawei Cloud module', () => {
     expect(inputs.some((input) => input.includes('undici/lib/web/fetch/index.js') || input.includes('undici/lib/web/websocket/'))).toBe(false);
     expect(inputs.some((input) => input.endsWith('undici/lib/dispatcher/client-h2.js'))).toBe(false);
     expect(inputs).toContain('warden-stub:undici-client-h2');
+    expect(inputs.some((input) => input.endsWith('undici/lib/llhttp/llhttp-wasm.js'))).toBe(false);
+    expect(inputs.some((input) => input.endsWith('undici/lib/llhttp/llhttp_simd-wasm.js'))).toBe(true);
+    expect(inputs).toContain('warden-stub:undici-llhttp-no-simd');
     expect(inputs).toContain('warden-lazy:node:assert');
     expect(() => checkTrims(metafile, 'shared/hwc')).not.toThrow();
   });
 
   it('fails the build when the trims no longer apply (as after an undici upgrade that moved them)', async () => {
     const untrimmed = await build({ ...FUNCTION_BUNDLE_OPTIONS, plugins: [], entryPoints: [join(root, 'shared/hwc/index.ts')], write: false, outfile, metafile: true, logLevel: 'error' });
-    expect(() => checkTrims(untrimmed.metafile, 'shared/hwc')).toThrow(/client-h2\.js is bundled.*imports node:http2.*imports node:assert \(not the lazy stand-in\)/);
+    expect(() => checkTrims(untrimmed.metafile, 'shared/hwc')).toThrow(/client-h2\.js is bundled.*llhttp-wasm\.js \(the parser without SIMD\) is bundled.*imports node:http2.*imports node:assert \(not the lazy stand-in\)/);
   });
 
   it('gives undici and @middy/core stand-ins that behave as node:assert and node:stream/web, loading them only when needed', async () => {
