@@ -309,9 +309,9 @@ function showCheckpoint(ctx: ApiContext): ApiResult {
 }
 
 export const cbrRoutes: readonly Route[] = [
-  { method: 'GET', path: '/v3/{project_id}/backups', operation: 'cbr.listBackups', operationId: 'ListBackups', style: 'cbr', handler: listBackups },
+  { method: 'GET', path: '/v3/{project_id}/backups', operation: 'cbr.listBackups', operationId: 'ListBackups', style: 'cbr', handler: listBackups, listing: true },
   { method: 'GET', path: '/v3/{project_id}/backups/{backup_id}', operation: 'cbr.showBackup', operationId: 'ShowBackup', style: 'cbr', handler: showBackup },
-  { method: 'GET', path: '/v3/{project_id}/vaults', operation: 'cbr.listVault', operationId: 'ListVault', style: 'cbr', handler: listVault },
+  { method: 'GET', path: '/v3/{project_id}/vaults', operation: 'cbr.listVault', operationId: 'ListVault', style: 'cbr', handler: listVault, listing: true },
   {
     method: 'GET',
     path: '/v3/{project_id}/checkpoints/{checkpoint_id}',

@@ -179,5 +179,5 @@ export function traceOfFixture(trace: FixtureTrace, user: FixtureUser, projectId
 }
 
 export const ctsRoutes: readonly Route[] = [
-  { method: 'GET', path: '/v3/{project_id}/traces', operation: 'cts.listTraces', operationId: 'ListTraces', style: 'cts', handler: listTraces },
+  { method: 'GET', path: '/v3/{project_id}/traces', operation: 'cts.listTraces', operationId: 'ListTraces', style: 'cts', handler: listTraces, listing: true },
 ];

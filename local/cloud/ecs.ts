@@ -153,6 +153,7 @@ export const ecsRoutes: readonly Route[] = [
     operationId: 'ListServersDetails',
     style: 'ecs',
     handler: listServersDetails,
+    listing: true,
   },
   {
     method: 'GET',

@@ -159,7 +159,8 @@ async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise
   const parsed = call.method === 'POST' || call.method === 'PUT' ? parseJson(call.body, route.style) : undefined;
   const query = new URLSearchParams(call.query);
   if (call.withoutCursor) {
-    for (const cursor of ['marker', 'offset']) {
+    // The cursors of every listing served: KMS/CSMS/CSBS/CBR/FunctionGraph `marker`, `offset`; CTS `next`.
+    for (const cursor of ['marker', 'offset', 'next']) {
       query.delete(cursor);
       if (typeof parsed === 'object' && parsed !== null) delete (parsed as Record<string, unknown>)[cursor];
     }

@@ -35,7 +35,7 @@ export function functiongraphRoutes(runner?: FunctionRunner): Route[] {
     ...extra,
   });
   return [
-    route('GET', FUNCTIONS, 'ListFunctions', functions.listFunctions),
+    route('GET', FUNCTIONS, 'ListFunctions', functions.listFunctions, { listing: true }),
     route('POST', FUNCTIONS, 'CreateFunction', functions.createFunction, { trace: functionTrace('createFunction'), maxBodyBytes: MAX_CODE_BODY_BYTES }),
     route('GET', `${FUNCTION}/config`, 'ShowFunctionConfig', functions.showFunctionConfig),
     route('PUT', `${FUNCTION}/config`, 'UpdateFunctionConfig', functions.updateFunctionConfig, { trace: functionTrace('updateFunctionConfig') }),
