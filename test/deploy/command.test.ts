@@ -256,6 +256,25 @@ describe('warden deploy', () => {
     expect(JSON.parse(held.get('hwc-warden-dev-guard-key-deletion')!.fn.user_data!)).toEqual({ OWNER: 'another-team' });
   });
 
+  it('reads every page of the package before planning; a listing that cannot prove itself whole stops the deploy before any write', async () => {
+    const fixture = twoRegionFixture();
+    // 402 functions in the service's package (another team's, no marker): the listing takes two pages of 400.
+    fixture.functions = Array.from({ length: 402 }, (_, i) => foreignFunction(`other-${i}`));
+    cloud.reset(fixture);
+    cloud.setFaults({ rate: { 'repeated-cursor': 1 }, operations: ['functiongraph.listFunctions'] });
+    const refused = await run('deploy');
+    expect(refused.code).toBe(1);
+    expect(refused.writes).toEqual({});
+    expect(refused.stderr).toContain('WARDEN.INCOMPLETE_LISTING');
+    cloud.setFaults(undefined);
+    const before = cloud.stats.byOperation['functiongraph.listFunctions'] ?? 0;
+    const deployed = await run('deploy');
+    expect(deployed.code).toBe(0);
+    expect(deployed.writes).toEqual({ 'functiongraph.createFunction': 4, 'functiongraph.createFunctionTrigger': 10 });
+    expect((cloud.stats.byOperation['functiongraph.listFunctions'] ?? 0) - before).toBe(2);
+    expect((await run('deploy')).writes).toEqual({});
+  });
+
   it('two regions, each with its project looked up through IAM and its own region and project in the user data', async () => {
     const both = await run('deploy', ['--region', 'cn-north-4,ap-southeast-1'], { env: env({ HUAWEICLOUD_SDK_PROJECT_ID: undefined }) });
     expect(both.stderr).toBe('');
