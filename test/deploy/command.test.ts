@@ -11,6 +11,7 @@ import type { Fixture, LocalCloud } from '../../local/cloud/index.ts';
 import { FunctionGraphApi } from '../../shared/hwc/functiongraph.ts';
 import type { FunctionConfig, Trigger } from '../../shared/hwc/functiongraph-model.ts';
 import { clientFor } from '../shared/hwc/support.ts';
+import { officialFunctionGraphClient, sdkFunctionGraph as fgs } from '../support/official-sdk.ts';
 import { AP_SOUTHEAST_PROJECT, twoRegionFixture } from '../support/two-regions.ts';
 import { GROUP } from './support.ts';
 
@@ -326,6 +327,34 @@ describe('warden deploy', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('functions.check-restorable.handler: index.handler names index.js, which the build does not put in the function\'s zip');
     expect(cloud.stats.requests).toBe(0);
+  });
+});
+
+describe('what deploy made, read by the official FunctionGraph client', () => {
+  it('lists the package page by page (marker / next_marker) and each function\'s triggers, the fields deploy compares populated', async () => {
+    await run('deploy');
+    const client = officialFunctionGraphClient(cloud);
+    // The SDK hands back the answer's JSON as sent (snake_case), typed as its model.
+    type Listed = { func_name: string; func_urn: string; digest: string; user_data: string; handler: string };
+    const seen: Listed[] = [];
+    let marker = '0';
+    for (let page = 0; page < 3; page++) {
+      const answer = (await client.listFunctions(new fgs.ListFunctionsRequest().withPackageName('hwc-warden').withMaxitems('3').withMarker(marker))) as unknown as { functions: Listed[]; next_marker: number; count: number };
+      seen.push(...answer.functions);
+      if (seen.length >= answer.count) break;
+      marker = String(answer.next_marker);
+    }
+    expect(seen.map((fn) => fn.func_name).sort()).toEqual(NAMES.map((n) => `hwc-warden-dev-${n}`).sort());
+    for (const fn of seen) {
+      const key = fn.func_name.replace('hwc-warden-dev-', '');
+      expect(fn.digest).toBe(codeDigest(artifacts[key]!.zip));
+      expect(JSON.parse(fn.user_data)).toHaveProperty('WARDEN_DEPLOY');
+      expect(fn.handler).toBe('index.handler');
+      const answer = (await client.listFunctionTriggers(new fgs.ListFunctionTriggersRequest().withFunctionUrn(`${fn.func_urn}:latest`))) as unknown as { body?: unknown };
+      const triggers = (Array.isArray(answer) ? answer : answer.body) as Array<{ trigger_type_code: string; trigger_status: string }>;
+      expect(triggers).toHaveLength(key === 'tag-new-keys' || key === 'guard-key-deletion' ? 3 : 2);
+      for (const trigger of triggers) expect(trigger.trigger_status).toBe('ACTIVE');
+    }
   });
 });
 
