@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<Figure[]> }>> = {
   cloud: () => import('./cloud.bench.ts'),
   sweeps: () => import('./sweeps.bench.ts'),
   restorable: () => import('./restorable.bench.ts'),
+  deploy: () => import('./deploy.bench.ts'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());

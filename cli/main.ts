@@ -4,6 +4,7 @@ import { buildFunctions } from '../deploy/build.ts';
 import { loadFixture, startCloud } from '../local/cloud/index.ts';
 import { start } from '../local/host/index.ts';
 import { invoke, readEvent } from './invoke.ts';
+import { DEPLOY_COMMANDS, DEPLOY_USAGE, deployCli } from './deploy.ts';
 import { printable, printableJson } from '../shared/runtime/printable.ts';
 import { listening, parsePort, waitForSignal } from '../local/lifecycle.ts';
 
@@ -22,7 +23,7 @@ commands:
   cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
   build [--code-cache]                     bundle each function into dist/<function>/ (index.js, bundle.js) and a
                                            zip; --code-cache adds V8's code cache, used only by this exact Node
-`;
+${DEPLOY_USAGE}`;
 
 /** Entry point of `warden`; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (DEPLOY_COMMANDS.includes(command as (typeof DEPLOY_COMMANDS)[number])) return deployCli(command as (typeof DEPLOY_COMMANDS)[number], rest);
   try {
     switch (command) {
       case 'invoke':

@@ -94,8 +94,8 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
     if (route.authenticated !== false) {
       caller = runtime.identities.authenticate({ method, path, query, headers: req.headers, body }, now);
       const headerProject = req.headers['x-project-id'];
-      const projectMismatch = (params['project_id'] !== undefined && params['project_id'] !== caller.projectId) ||
-        (typeof headerProject === 'string' && headerProject !== caller.projectId);
+      const projectMismatch = (params['project_id'] !== undefined && !mayActIn(runtime, caller, req.headers, params['project_id'])) ||
+        (typeof headerProject === 'string' && !mayActIn(runtime, caller, req.headers, headerProject));
       if (projectMismatch) throw forbiddenProject(route.style);
     }
     const latency = runtime.faults.latencyFor(route.operation);
@@ -155,6 +155,18 @@ interface Call {
 }
 
 /** Runs the handler; replays a KMS sequence already answered; records the CTS traces of a successful change. */
+/**
+ * Whether the caller may act in `projectId`: the project its credentials are scoped to, or, for an IAM user's
+ * permanent access key (AK/SK signature), any project of its account, as on the real cloud, where one key pair
+ * reaches every region's project (what `warden deploy --region a,b` relies on). Tokens and an agency's
+ * temporary credentials stay bound to their project.
+ */
+function mayActIn(runtime: CloudRuntime, caller: Caller, headers: IncomingMessage['headers'], projectId: string): boolean {
+  if (projectId === caller.projectId) return true;
+  const signed = typeof headers.authorization === 'string' && headers.authorization.startsWith('SDK-HMAC-SHA256') && headers['x-security-token'] === undefined;
+  return signed && caller.kind === 'user' && runtime.identities.projectsOf(caller.domainId).some((project) => project.id === projectId);
+}
+
 async function execute(runtime: CloudRuntime, route: Route, call: Call): Promise<ApiResult> {
   const parsed = call.method === 'POST' || call.method === 'PUT' ? parseJson(call.body, route.style) : undefined;
   const query = new URLSearchParams(call.query);
