@@ -5,7 +5,7 @@ import { Identities } from './auth.ts';
 import { cbrRoutes } from './cbr.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
-import { ctsRoutes } from './cts.ts';
+import { ctsRoutes, fixtureTraceOf } from './cts.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
 import { functiongraphRoutes } from './functiongraph/index.ts';
 import type { FunctionRunner } from './functiongraph/index.ts';
@@ -235,11 +235,21 @@ class Cloud implements LocalCloud {
 
   private adminControl(): AdminControl {
     return {
+      // A fixture (identities, resources, traces) that `--seed` or `POST /__admin/reset` takes back as it is,
+      // followed by what only runs produce (SMN messages, the trace count), which a fixture cannot set.
       snapshot: () => ({
+        ...(this.fixture.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: this.fixture.tokenTtlSeconds }),
+        users: this.fixture.users,
+        ...(this.fixture.agencies === undefined ? {} : { agencies: this.fixture.agencies }),
         ...this.state.resources(),
+        traces: this.state.traces.map(fixtureTraceOf),
         messages: this.state.messages,
         traceCount: this.state.traces.length,
       }),
+      identity: () => {
+        const { region, projectId, ak, sk } = this.identity;
+        return { region, projectId, ak, sk };
+      },
       traces: () => this.state.traces,
       stats: () => this.stats,
       faults: () => this.faults.config,
