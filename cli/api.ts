@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { HuaweiCloud, HwcError, SERVICES } from '../shared/hwc/index.ts';
 import { formatIssues } from '../shared/hwc/schema.ts';
 import { printableJson } from '../shared/runtime/printable.ts';
-import { startCloud } from '../local/cloud/index.ts';
+import { defaultFixture, startCloud } from '../local/cloud/index.ts';
 import type { LocalCloud } from '../local/cloud/index.ts';
 import { demoFixture } from '../local/host/demo-fixture.ts';
 import { parsePort } from '../local/lifecycle.ts';
@@ -140,9 +140,12 @@ async function chooseCloud(values: Record<string, string | boolean | undefined>,
   const portText = (values['cloud-port'] as string | undefined) ?? env['WARDEN_CLOUD_PORT'] ?? '4000';
   const port = parsePort(portText, values['cloud-port'] !== undefined ? '--cloud-port' : 'WARDEN_CLOUD_PORT');
   const url = `http://127.0.0.1:${port}`;
-  const identity = await runningIdentity(url);
-  const client = embeddedClient(url, identity);
-  return { client, description: `the embedded cloud at ${url} (npm start)`, close: () => client.close() };
+  const client = embeddedClient(url, await runningCloud(url));
+  return {
+    client,
+    description: `the embedded cloud at ${url} (npm start), as its demo user`,
+    close: () => client.close(),
+  };
 }
 
 type Identity = Pick<LocalCloud['identity'], 'region' | 'projectId' | 'ak' | 'sk'>;
@@ -153,20 +156,22 @@ function embeddedClient(url: string, identity: Identity): HuaweiCloud {
   return new HuaweiCloud({ region, projectId, credentials: { type: 'aksk', ak, sk }, endpoints });
 }
 
-/** The running embedded cloud's identity, from its admin API (loopback only). */
-async function runningIdentity(url: string): Promise<Identity> {
+/**
+ * The running embedded cloud answers its admin API (loopback only); it is signed for with the demo identity it is
+ * seeded with (the AK/SK npm start prints). A cloud seeded with users of its own answers 401: then --from-env.
+ */
+async function runningCloud(url: string): Promise<Identity> {
   const choices = 'start one with npm start (or npx warden cloud), pass --local for a fresh one, or --from-env for the cloud HUAWEICLOUD_* names';
   let answer: Response;
   try {
-    answer = await fetch(`${url}/__admin/identity`, { signal: AbortSignal.timeout(3000) });
+    answer = await fetch(`${url}/__admin/faults`, { signal: AbortSignal.timeout(3000) });
+    await answer.body?.cancel();
   } catch {
     throw new Error(`no embedded cloud answers on ${url}: ${choices} (another port: --cloud-port N)`);
   }
-  const body = (await answer.json().catch(() => undefined)) as Partial<Identity> | undefined;
-  if (!answer.ok || !body?.ak || !body.sk || !body.region || !body.projectId) {
-    throw new Error(`${url} does not answer as the embedded cloud (GET /__admin/identity: HTTP ${answer.status}): ${choices}`);
-  }
-  return { region: body.region, projectId: body.projectId, ak: body.ak, sk: body.sk };
+  if (!answer.ok) throw new Error(`${url} does not answer as the embedded cloud (GET /__admin/faults: HTTP ${answer.status}): ${choices}`);
+  const user = defaultFixture().users[0]!;
+  return { region: defaultFixture().region ?? 'cn-north-4', projectId: user.projectId, ak: user.ak, sk: user.sk };
 }
 
 /** A listing (an async generator) read to its end, as one array; any other answer as it is. */

@@ -5,9 +5,8 @@ import { jsonBodyRefusal, loopbackRefusal } from '../loopback-guard.ts';
  * `/__admin`: unauthenticated control of the local cloud, never counted or faulted. Answered only on loopback,
  * to a `Host` naming the cloud by a loopback address and no foreign `Origin` (DNS rebinding, cross-site pages);
  * writes only with a JSON body (`Content-Type: application/json`, 415 otherwise).
- *   GET  /__admin/state    a fixture (identities, resources, traces) that --seed takes back, then the
+ *   GET  /__admin/state    a fixture (resources, traces; no identities) that --seed takes back, then the
  *                          published messages and the trace count
- *   GET  /__admin/identity the first user's region, project and AK/SK (what `warden api` signs with)
  *   GET  /__admin/traces   recorded CTS traces
  *   GET  /__admin/stats    API calls received, by operation
  *   GET  /__admin/faults   current fault configuration
@@ -17,7 +16,6 @@ import { jsonBodyRefusal, loopbackRefusal } from '../loopback-guard.ts';
 
 export interface AdminControl {
   snapshot(): unknown;
-  identity(): unknown;
   traces(): unknown;
   stats(): unknown;
   faults(): unknown;
@@ -53,8 +51,6 @@ export function handleAdmin(control: AdminControl, request: AdminRequest): Admin
     switch (`${method} ${path}`) {
       case 'GET /__admin/state':
         return { status: 200, body: control.snapshot() };
-      case 'GET /__admin/identity':
-        return { status: 200, body: control.identity() };
       case 'GET /__admin/traces':
         return { status: 200, body: control.traces() };
       case 'GET /__admin/stats':
