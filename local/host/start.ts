@@ -78,6 +78,7 @@ export async function start(argv: readonly string[], io: StartIo = process): Pro
     }),
   );
   io.stdout.write(banner(host, cloud, fixture, values.seed, color));
+  for (const warning of host.configurationWarnings) io.stderr.write(`warning: ${warning}\n`);
 
   await signal;
   io.stdout.write('\nstopping: timers cleared, waiting for running invocations…\n');
