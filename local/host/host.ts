@@ -163,7 +163,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   let url = '';
   const boundHosts = boundHostNames(options.host);
   const status = () =>
-    statusSnapshot({ service: service.service, hostUrl: url, functions, timers: jobs, running: (name) => running.has(name), journal, cloud });
+    statusSnapshot({ service: service.service, hostUrl: url, functions, timers: jobs, running: (name) => running.has(name), journal, cloud, timeScale: options.timeScale ?? 1 });
 
   const server = createServer((req, res) => {
     handleRequest(req, res).catch(() => {
