@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { deployCommand, infoCommand, removeCommand } from '../deploy/command.ts';
 import type { CommandIo } from '../deploy/command.ts';
 import { printable } from '../shared/runtime/printable.ts';
+import { parseCommand } from './options.ts';
 import { maskSecrets } from '../shared/runtime/redact.ts';
 
 /** `warden deploy | remove | info`: the options, then deploy/command.ts. */
@@ -28,18 +28,12 @@ export async function deployCli(command: (typeof DEPLOY_COMMANDS)[number], argv:
     build: io.build,
   };
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        region: { type: 'string' },
-        stage: { type: 'string' },
-        plan: { type: 'boolean' },
-        ...(command === 'deploy' ? { param: { type: 'string', multiple: true }, prune: { type: 'boolean' } } : {}),
-        ...(command !== 'info' ? { function: { type: 'string', multiple: true } } : {}),
-      },
-      strict: true,
+    const { values } = parseCommand(command, argv, {
+      region: { type: 'string' },
+      stage: { type: 'string' },
+      ...(command !== 'info' ? { plan: { type: 'boolean' }, function: { type: 'string', multiple: true } } : {}),
+      ...(command === 'deploy' ? { param: { type: 'string', multiple: true }, prune: { type: 'boolean' } } : {}),
     });
-    if (command === 'info' && values.plan) throw new Error('--plan: info only reads');
     const functions = (values['function'] as string[] | undefined)?.flatMap((f) => f.split(',').map((name) => name.trim()));
     const target = { region: values.region, stage: values.stage };
     if (command === 'deploy') {

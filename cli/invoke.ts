@@ -6,9 +6,13 @@ import { credentialsFromEnv } from '../shared/hwc/credentials.ts';
 import { signWebhook } from '../shared/runtime/webhook-auth.ts';
 import type { GuardrailOptions } from '../shared/runtime/guardrail.ts';
 import { isApigEvent } from '../shared/triggers/schemas/apig.ts';
-import { defaultFixture, loadFixture, startCloud } from '../local/cloud/index.ts';
+import { isIgnoredResult } from '../shared/runtime/report.ts';
+import { describeUnknownVariable, unknownWardenVariables } from '../shared/policy.ts';
+import { loadFixture, startCloud } from '../local/cloud/index.ts';
 import type { LocalCloud } from '../local/cloud/index.ts';
+import { demoFixture } from '../local/host/demo-fixture.ts';
 import { loadServerless, sourceOf } from '../deploy/serverless.ts';
+import type { FunctionDefinition } from '../deploy/serverless.ts';
 
 /**
  * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would, and returns
@@ -20,17 +24,27 @@ export interface InvokeOptions {
   readonly functionName: string;
   readonly event: unknown;
   readonly dryRun?: boolean;
-  /** Run against a fresh embedded cloud (optionally seeded from a fixture file). */
+  /** Run against a fresh embedded cloud seeded with npm start's demo data (or a fixture file). */
   readonly local?: boolean;
   readonly seed?: string | undefined;
+  /**
+   * Against the real cloud, also apply serverless.yml's provider environment and the function's `userData` (its
+   * demo policy). Off by default there, so that nothing the file says reaches a real project unasked; always on
+   * with `local`.
+   */
+  readonly userDataFromServerless?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logSink?: (line: string) => void;
+  /** What the run is about to do, in words (which cloud, where the policy comes from, warnings): stderr. */
+  readonly notice?: (line: string) => void;
 }
 
 export interface InvokeResult {
   readonly result: unknown;
-  /** True when the run failed: an APIG answer ≥ 400, or a report with failed actions. */
+  /** True when the run failed: an APIG answer ≥ 400, a report with failed actions, or an ignored event. */
   readonly failed: boolean;
+  /** Why the function did nothing with the event (it matches none of its triggers), when it did not. */
+  readonly ignored?: string | undefined;
 }
 
 type HandlerModule = { createHandler(options?: GuardrailOptions): (event: unknown, context: unknown) => Promise<unknown> };
@@ -42,17 +56,24 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     const known = Object.keys(service.functions).join(', ');
     throw new Error(`unknown function ${JSON.stringify(options.functionName)}; serverless.yml declares: ${known}`);
   }
+  const mismatch = eventMismatch(options.functionName, definition, options.event);
+  if (mismatch) throw new Error(`${mismatch}; nothing was run (a sample: npx warden events ${options.functionName})`);
+  const notice = options.notice ?? (() => {});
+  const callerEnv = options.env ?? process.env;
+  const fromServerless = options.local || options.userDataFromServerless === true;
   const env: Record<string, string | undefined> = {
-    ...service.provider.environment.variables,
-    ...definition.userData,
-    ...(options.env ?? process.env),
+    ...(fromServerless ? { ...service.provider.environment.variables, ...definition.userData } : {}),
+    ...callerEnv,
   };
   if (options.dryRun) env['WARDEN_DRY_RUN'] = 'true';
+  notice(policySource(options.functionName, fromServerless, callerEnv, definition));
+  for (const unknown of unknownWardenVariables(Object.keys(env))) notice(`warning: ${describeUnknownVariable(unknown)}`);
 
   let cloud: LocalCloud | undefined;
   let event = options.event;
   if (options.local) {
-    cloud = await startCloud({ port: 0, fixture: options.seed ? loadFixture(options.seed) : defaultFixture() });
+    cloud = await startCloud({ port: 0, fixture: options.seed ? loadFixture(options.seed) : demoFixture() });
+    notice(`cloud: a fresh embedded cloud at ${cloud.url} with ${options.seed ? `the fixture ${options.seed}` : "npm start's demo data"}`);
     Object.assign(env, localCloudEnv(cloud));
     // The embedded cloud is a simulation: sign the sample webhook with a secret made for this run.
     const secret = randomBytes(24).toString('hex');
@@ -60,6 +81,8 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     event = isApigEvent(event) ? signApigEvent(event as Record<string, unknown>, secret) : event;
   } else {
     requireCloudSettings(env);
+    const endpoint = env['HUAWEICLOUD_ENDPOINT_URL'] ? `, endpoint ${env['HUAWEICLOUD_ENDPOINT_URL']} (HUAWEICLOUD_ENDPOINT_URL)` : '';
+    notice(`cloud: region ${env['HUAWEICLOUD_REGION']} (HUAWEICLOUD_REGION), project ${env['HUAWEICLOUD_SDK_PROJECT_ID']}${endpoint}`);
   }
 
   try {
@@ -67,7 +90,8 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     const handler = module.createHandler({ env, ...(options.logSink ? { logSink: options.logSink } : {}) });
     const timeoutMs = (definition.timeout ?? service.provider.timeout) * 1000;
     const result = await handler(event, functionGraphContext(options.functionName, timeoutMs));
-    return { result, failed: hasFailed(result) };
+    const ignored = ignoredReason(result);
+    return { result, failed: ignored !== undefined || hasFailed(result), ignored };
   } finally {
     await cloud?.close();
   }
@@ -115,6 +139,52 @@ function functionGraphContext(functionName: string, timeoutMs: number): Record<s
   };
 }
 
+/** Where the policy (the WARDEN_* settings) comes from, said before the run. */
+function policySource(name: string, fromServerless: boolean, env: Readonly<Record<string, string | undefined>>, definition: FunctionDefinition): string {
+  const own = Object.keys(env).filter((variable) => variable.startsWith('WARDEN_') && env[variable] !== undefined).sort();
+  const yours = own.length > 0 ? `your ${own.join(', ')}` : undefined;
+  if (fromServerless) {
+    const file = `serverless.yml (provider environment, ${name} userData: ${Object.keys(definition.userData).join(', ') || 'none'})`;
+    return `policy: ${yours ? `${yours} over ` : ''}${file}, then the defaults`;
+  }
+  return `policy: ${yours ?? 'the defaults (no WARDEN_* variable set)'}${yours ? ', then the defaults' : ''}; serverless.yml's userData is not applied (--user-data-from-serverless applies it)`;
+}
+
+/**
+ * An event that cannot be this function's, told before anything runs: a request to another function's route,
+ * or a timer another function declares. (A trace of another operation is for the handler to say.)
+ */
+export function eventMismatch(name: string, definition: FunctionDefinition, event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return `the event is ${JSON.stringify(event)}, not a JSON object`;
+  const record = event as Record<string, unknown>;
+  const of = (code: string) => definition.events.filter((trigger) => trigger.triggerTypeCode === code);
+  if (isApigEvent(event) && typeof record['path'] === 'string') {
+    const routes = of('APIG').map((trigger) => (trigger.eventData as { path: string }).path);
+    if (routes.length === 0) return `the event is an APIG request, and ${name} has no APIG trigger`;
+    if (!routes.includes(record['path'])) return `the event is a request to ${record['path']}; ${name}'s APIG route is ${routes.join(', ')}`;
+  }
+  if (record['trigger_type'] === 'TIMER') {
+    const timers = of('TIMER');
+    if (timers.length === 0) return `the event is a TIMER event, and ${name} has no TIMER trigger`;
+    const names = timers.map((trigger) => trigger.eventData.name).filter((timer) => timer !== undefined);
+    const named = record['trigger_name'];
+    if (typeof named === 'string' && names.length === timers.length && !names.includes(named)) {
+      return `the event is from the timer ${JSON.stringify(named)}; ${name}'s timers are ${names.join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+function ignoredReason(result: unknown): string | undefined {
+  if (isIgnoredResult(result)) return String((result as { reason?: unknown }).reason ?? 'the event matches none of its triggers');
+  const record = result as { statusCode?: unknown; body?: unknown } | null;
+  if (typeof record?.statusCode === 'number' && typeof record.body === 'string') {
+    const body = parseOrUndefined(record.body);
+    if (isIgnoredResult(body)) return String((body as { reason?: unknown }).reason ?? 'the event matches none of its triggers');
+  }
+  return undefined;
+}
+
 function hasFailed(result: unknown): boolean {
   if (typeof result !== 'object' || result === null) return false;
   const record = result as { statusCode?: unknown; body?: unknown; counts?: { failed?: unknown } };
@@ -134,11 +204,23 @@ function parseOrUndefined(text: string): unknown {
 
 /** Reads an event from a file, or standard input for `-`, and names the problem when it isn't JSON. */
 export function readEvent(source: string, stdin: () => string = () => readFileSync(0, 'utf8')): unknown {
-  const text = source === '-' ? stdin() : readFileSync(source, 'utf8');
+  const text = source === '-' ? stdin() : readEventFile(source);
   try {
     return JSON.parse(text);
   } catch (error) {
     const where = source === '-' ? 'standard input' : source;
     throw new Error(`the event in ${where} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readEventFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${String(code ?? error)})`;
+    throw new Error(
+      `cannot read the event file ${path}: ${why}; pass a JSON event file (samples in events/<function>/, or npx warden events <function> <trigger>), - for standard input, or --data '<json>'`,
+    );
   }
 }

@@ -1,10 +1,14 @@
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildFunctions } from '../deploy/build.ts';
 import { loadFixture, startCloud } from '../local/cloud/index.ts';
 import { start } from '../local/host/index.ts';
-import { invoke, readEvent } from './invoke.ts';
 import { DEPLOY_COMMANDS, DEPLOY_USAGE, deployCli } from './deploy.ts';
+import { apiCommand } from './api.ts';
+import { eventsCommand } from './events.ts';
+import { COMMAND_USAGE } from './usage.ts';
+import { parseCommand } from './options.ts';
+import { invokeCommand } from './invoke-command.ts';
+import { version } from './version.ts';
 import { printable, printableJson } from '../shared/runtime/printable.ts';
 import { listening, parsePort, waitForSignal } from '../local/lifecycle.ts';
 
@@ -17,26 +21,41 @@ commands:
   start [--port N] [--cloud-port N] [--seed fixture.json] [--time-scale X] [--verbose]
                                            run serverless.yml's functions with their triggers against the local
                                            cloud, seeded with demo data; status page on :3000 (what npm start runs)
-  invoke <function> --event <file|-> [--dry-run] [--local [--seed fixture.json]]
-                                           run one handler once; its report JSON on stdout, logs on stderr;
+  invoke <function> (--event <file|-> | --data '<json>') [--dry-run] [--raw] [--local [--seed fixture.json]]
+         [--user-data-from-serverless]     run one handler once; its report JSON on stdout, logs on stderr;
                                            the real cloud from HUAWEICLOUD_*, or --local: a fresh embedded cloud
+  api <service> <operation> [json | @file | -] [--local | --from-env]   (api --list: every operation)
+                                           call one Huawei Cloud API operation, signed; its answer as JSON; the
+                                           embedded cloud of npm start by default
+  events <function> <trigger> [--out file] write a sample event for warden invoke
   cloud [--port N] [--seed fixture.json]   run the embedded Huawei Cloud alone
   build [--code-cache]                     bundle each function into dist/<function>/ (index.js, bundle.js) and a
                                            zip; --code-cache adds V8's code cache, used only by this exact Node
-${DEPLOY_USAGE}`;
+${DEPLOY_USAGE}
+warden <command> --help shows a command's options; warden --version its version.
+`;
 
 /** Entry point of `warden`; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
-    process.stdout.write(USAGE);
+    process.stdout.write(COMMAND_USAGE[command] ?? (DEPLOY_COMMANDS.includes(command as (typeof DEPLOY_COMMANDS)[number]) ? `usage: warden ${command} [options]\n\n${DEPLOY_USAGE}` : USAGE));
     return 0;
   }
   if (DEPLOY_COMMANDS.includes(command as (typeof DEPLOY_COMMANDS)[number])) return deployCli(command as (typeof DEPLOY_COMMANDS)[number], rest);
   try {
     switch (command) {
       case 'invoke':
-        return await invokeOnce(rest);
+        return await invokeCommand(ROOT, rest);
+      case 'api':
+        return await apiCommand(rest);
+      case 'events':
+        return eventsCommand(ROOT, rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`warden ${version(ROOT)}\n`);
+        return 0;
       case 'start':
         return await start(rest);
       case 'cloud':
@@ -61,11 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function cloud(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { port: { type: 'string' }, seed: { type: 'string' }, host: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseCommand('cloud', argv, { port: { type: 'string' }, seed: { type: 'string' }, host: { type: 'string' } });
   const port = parsePort(values.port ?? process.env['WARDEN_CLOUD_PORT'] ?? '4000', values.port !== undefined ? '--port' : 'WARDEN_CLOUD_PORT');
   const fixture = values.seed === undefined ? undefined : loadFixture(values.seed);
   const starting = startCloud({ port, host: values.host ?? '127.0.0.1', ...(fixture ? { fixture } : {}) });
@@ -86,31 +101,8 @@ async function cloud(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-async function invokeOnce(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { event: { type: 'string' }, 'dry-run': { type: 'boolean' }, local: { type: 'boolean' }, seed: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [functionName, ...extra] = positionals;
-  if (!functionName || extra.length > 0) throw new Error('expected exactly one function name, e.g. warden invoke tag-new-keys --event events/tag-new-keys/cts.json');
-  if (!values.event) throw new Error('--event <file|-> is required (samples are in events/<function>/)');
-  if (values.seed && !values.local) throw new Error('--seed only applies with --local');
-  const { result, failed } = await invoke({
-    root: ROOT,
-    functionName,
-    event: readEvent(values.event),
-    dryRun: values['dry-run'] ?? false,
-    local: values.local ?? false,
-    seed: values.seed,
-  });
-  process.stdout.write(`${printableJson(JSON.stringify(result, null, 2))}\n`);
-  return failed ? 1 : 0;
-}
-
 async function buildAll(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { 'code-cache': { type: 'boolean' } }, strict: true });
+  const { values } = parseCommand('build', argv, { 'code-cache': { type: 'boolean' } });
   const root = ROOT;
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   for (const fn of await buildFunctions(root, undefined, { codeCache: values['code-cache'] ?? false })) {

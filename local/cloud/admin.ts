@@ -5,7 +5,8 @@ import { jsonBodyRefusal, loopbackRefusal } from '../loopback-guard.ts';
  * `/__admin`: unauthenticated control of the local cloud, never counted or faulted. Answered only on loopback,
  * to a `Host` naming the cloud by a loopback address and no foreign `Origin` (DNS rebinding, cross-site pages);
  * writes only with a JSON body (`Content-Type: application/json`, 415 otherwise).
- *   GET  /__admin/state    resources (fixture form), published messages, trace count
+ *   GET  /__admin/state    a fixture (resources, traces; no identities) that --seed takes back, then the
+ *                          published messages and the trace count
  *   GET  /__admin/traces   recorded CTS traces
  *   GET  /__admin/stats    API calls received, by operation
  *   GET  /__admin/faults   current fault configuration

@@ -178,6 +178,27 @@ export function traceOfFixture(trace: FixtureTrace, user: FixtureUser, projectId
   };
 }
 
+/** A recorded trace in fixture form (the inverse of `traceOfFixture`, as far as a fixture can say): state → `--seed`. */
+export function fixtureTraceOf({ cts }: CtsTrace): FixtureTrace {
+  const record = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+  const request = record(cts.request);
+  const response = record(cts.response);
+  return {
+    trace_name: cts.trace_name,
+    resource_id: cts.resource_id,
+    time: cts.time,
+    resource_name: cts.resource_name,
+    service_type: cts.service_type,
+    resource_type: cts.resource_type,
+    code: cts.code,
+    ...(request ? { request } : {}),
+    ...(response ? { response } : {}),
+    user: cts.user.name,
+    trace_id: cts.trace_id,
+    project_id: cts.project_id,
+  };
+}
+
 export const ctsRoutes: readonly Route[] = [
   { method: 'GET', path: '/v3/{project_id}/traces', operation: 'cts.listTraces', operationId: 'ListTraces', style: 'cts', handler: listTraces, listing: true },
 ];

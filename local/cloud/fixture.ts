@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { defaultFixture } from './default-fixture.ts';
 
 /**
  * What the local cloud starts with: identities and resources, JSON-serializable so a fixture can live in a
@@ -11,7 +12,11 @@ export interface Fixture {
   region?: string;
   /** Lifetime of IAM tokens from `POST /v3/auth/tokens`, in seconds. Default 86400 (24 h). */
   tokenTtlSeconds?: number;
-  /** IAM users with permanent AK/SK and a password. The first one is `LocalCloud.identity`. */
+  /**
+   * IAM users with permanent AK/SK and a password. The first one is `LocalCloud.identity`. A fixture without
+   * `users` (such as what `GET /__admin/state` returns, which never shows a secret key) gets the demo identities
+   * of `defaultFixture` (user `warden-demo` and its agency).
+   */
   users: FixtureUser[];
   /** Temporary credentials (AK/SK + security token), as an agency hands them to a FunctionGraph function. */
   agencies?: FixtureAgency[];
@@ -509,7 +514,10 @@ export const fixtureSchema: z.ZodType<Fixture> = z.object({
 
 /** Validates a fixture (from a file, an admin request or a test); throws a readable error. */
 export function parseFixture(value: unknown, source = 'fixture'): Fixture {
-  const parsed = fixtureSchema.safeParse(value);
+  const demo = defaultFixture();
+  const withIdentities =
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !('users' in value) ? { users: demo.users, agencies: demo.agencies, ...value } : value;
+  const parsed = fixtureSchema.safeParse(withIdentities);
   if (!parsed.success) throw new Error(`${source} is not a valid fixture:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -5,7 +5,7 @@ import { Identities } from './auth.ts';
 import { cbrRoutes } from './cbr.ts';
 import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
-import { ctsRoutes } from './cts.ts';
+import { ctsRoutes, fixtureTraceOf } from './cts.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
 import { functiongraphRoutes } from './functiongraph/index.ts';
 import type { FunctionRunner } from './functiongraph/index.ts';
@@ -235,8 +235,11 @@ class Cloud implements LocalCloud {
 
   private adminControl(): AdminControl {
     return {
+      // A fixture (resources and traces) that `--seed` or `POST /__admin/reset` takes back as it is, then what only
+      // runs produce (SMN messages, the trace count). Identities are left out: the state never shows a secret key.
       snapshot: () => ({
         ...this.state.resources(),
+        traces: this.state.traces.map(fixtureTraceOf),
         messages: this.state.messages,
         traceCount: this.state.traces.length,
       }),

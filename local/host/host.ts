@@ -8,6 +8,7 @@ import { registerSecret } from '../../shared/runtime/redact.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../shared/triggers/envelopes/apig.ts';
 import type { CtsTrace, LocalCloud } from '../cloud/index.ts';
 import { loadServerless } from '../../deploy/serverless.ts';
+import { describeUnknownVariable, loadPolicy, unknownWardenVariables } from '../../shared/policy.ts';
 import { loopbackRefusal } from '../loopback-guard.ts';
 import { apigRoutes, BodyTooLargeError, matchRoute, readBody, sendApigResponse, sendJsonError, toApigEvent } from './apig.ts';
 import type { ApigRoute } from './apig.ts';
@@ -64,6 +65,8 @@ export interface Host {
   readonly functions: readonly HostedFunction[];
   readonly routes: readonly ApigRoute[];
   readonly timers: readonly TimerJob[];
+  /** Settings no function knows (`WARDEN_MAX_DELETION`: did you mean …?), from your environment or serverless.yml. */
+  readonly configurationWarnings: readonly string[];
   /** Invocations started, finished, and timer ticks skipped. */
   onEvent(listener: HostListener): () => void;
   /** Newest first. */
@@ -93,8 +96,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     HUAWEICLOUD_SDK_SK: cloud.identity.sk,
   };
   const functions: HostedFunction[] = [];
+  const unknownSettings = new Set<string>();
   for (const [name, definition] of Object.entries(service.functions)) {
     const env = functionEnv(service, definition, { cloud: cloudEnv, webhookSecret: (secrets[name] as WebhookSecret).value, user: userEnv });
+    checkPolicy(name, env);
+    for (const unknown of unknownWardenVariables([...Object.keys(env), ...Object.keys(userEnv)])) unknownSettings.add(describeUnknownVariable(unknown));
     functions.push(await loadFunction(root, service, name, env, functionLog));
   }
 
@@ -157,7 +163,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   let url = '';
   const boundHosts = boundHostNames(options.host);
   const status = () =>
-    statusSnapshot({ service: service.service, hostUrl: url, functions, timers: jobs, running: (name) => running.has(name), journal, cloud });
+    statusSnapshot({ service: service.service, hostUrl: url, functions, timers: jobs, running: (name) => running.has(name), journal, cloud, timeScale: options.timeScale ?? 1 });
 
   const server = createServer((req, res) => {
     handleRequest(req, res).catch(() => {
@@ -227,6 +233,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     functions,
     routes,
     timers: jobs,
+    configurationWarnings: [...unknownSettings],
     onEvent: (listener) => journal.subscribe(listener),
     recent: () => journal.recent(),
     status,
@@ -295,4 +302,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * A policy value the function would refuse at every cold start (`WARDEN_MAX_DELETIONS=abc`) stops the host at start,
+ * naming it, instead of starting and failing every trigger.
+ */
+function checkPolicy(name: string, env: Readonly<Record<string, string>>): void {
+  try {
+    loadPolicy({ env });
+  } catch (error) {
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)} (set in your environment or serverless.yml)`);
+  }
 }

@@ -78,6 +78,7 @@ export async function start(argv: readonly string[], io: StartIo = process): Pro
     }),
   );
   io.stdout.write(banner(host, cloud, fixture, values.seed, color));
+  for (const warning of host.configurationWarnings) io.stderr.write(`warning: ${warning}\n`);
 
   await signal;
   io.stdout.write('\nstopping: timers cleared, waiting for running invocations…\n');
@@ -118,7 +119,9 @@ function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | 
     bold('functions'),
     ...functions,
     '',
-    `${bold('the local cloud')} ${dim('(demo credentials: they open nothing but this local cloud)')}`,
+    `${bold('the local cloud')} ${dim('(warden api signs with its demo credentials; they open nothing but this local cloud)')}`,
+    `  npx warden api kms createKey '{"key_alias":"demo/new"}'${cloud.port === 4000 ? '' : ` --cloud-port ${cloud.port}`}   ${dim('# tag-new-keys tags it: watch the live log')}`,
+    `  npx warden api --list   ${dim('# every operation, with the fields it requires')}`,
     `  export HUAWEICLOUD_ENDPOINT_URL=${cloud.url} HUAWEICLOUD_REGION=${identity.region} HUAWEICLOUD_SDK_PROJECT_ID=${identity.projectId}`,
     `  export HUAWEICLOUD_SDK_AK=${identity.ak} HUAWEICLOUD_SDK_SK=${identity.sk}`,
     `  ${dim('# creating a key or scheduling its deletion there fires the CTS triggers above')}`,

@@ -29,6 +29,7 @@ export function renderStatusPage(nonce: string): string {
   <div class="live" id="live"><span class="dot"></span><span id="live-text">connecting</span></div>
 </header>
 <main>
+  <div id="notices"></div>
   <section class="cards" id="summary"></section>
   <section>
     <h2>Functions <span class="hint">as serverless.yml declares them</span></h2>
@@ -52,6 +53,10 @@ export function renderStatusPage(nonce: string): string {
       <div class="panel table-wrap"><table id="secrets" class="grid secrets"></table></div>
     </section>
   </div>
+  <section>
+    <h2>SMN notifications <span class="hint">what the functions published, newest first</span></h2>
+    <div class="panel table-wrap"><table id="notifications" class="grid notifications"></table></div>
+  </section>
   <section>
     <h2>Servers and backups <span class="hint">restorability from the last check</span></h2>
     <div class="panel table-wrap"><table id="servers" class="grid servers"></table></div>
@@ -174,6 +179,8 @@ table.grid { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .tag .k { background: var(--head); color: var(--muted); padding: 0 5px; overflow-wrap: anywhere; }
 .tag .v { padding: 0 5px; overflow-wrap: anywhere; }
 .tag.fresh { border-color: var(--green); } .tag.fresh .k { color: var(--green); }
+.notice { background: #fff4d6; border: 1px solid #e8c56a; border-radius: 6px; padding: 8px 12px; margin-bottom: 10px; font-weight: 600; }
+.msg { white-space: pre-wrap; margin: 0; max-height: 8em; overflow: auto; }
 .badge { font-size: 10.5px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 5px; margin-left: 6px; }
 .last { display: flex; flex-direction: column; gap: 4px; align-items: flex-start; min-width: 0; }
 .act { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 6px; min-width: 0; }
@@ -274,6 +281,7 @@ const SCRIPT = `
 
   function renderSummary(s) {
     var inv = s.invocations, failed = inv.filter(function (r) { return ['failed', 'error', 'timeout'].indexOf(r.outcome) >= 0; }).length;
+    var rejected = inv.filter(function (r) { return r.outcome === 'rejected'; }).length, runs = inv.length - rejected;
     var byState = Object.create(null);
     s.keys.forEach(function (k) { byState[k.state] = byState[k.state] || { label: k.stateLabel, n: 0 }; byState[k.state].n++; });
     var orphans = s.events.filter(function (e) { return !e.referencedBy.length; }).length;
@@ -282,7 +290,7 @@ const SCRIPT = `
     function card(label, value, details) { return h('div', 'card', [h('div', 'label', label), h('div', 'value', value), h('div', 'detail', details)]); }
     document.getElementById('summary').replaceChildren(
       card('Functions', s.functions.length, [pill(s.functions.filter(function (f) { return f.running; }).length + ' running', 'blue')]),
-      card('Invocations', inv.length, [pill(inv.length - failed + ' fine', 'green'), failed ? pill(failed + ' failed', 'red') : null]),
+      card('Invocations', runs, [pill(runs - failed + ' fine', 'green'), failed ? pill(failed + ' failed', 'red') : null, rejected ? pill(rejected + ' requests rejected', 'orange') : null]),
       card('KMS keys', s.keyCount, Object.keys(byState).sort().map(function (code) {
         return pill(byState[code].n + ' ' + byState[code].label, own(KEY_STATE, code) || 'grey');
       })),
@@ -294,6 +302,7 @@ const SCRIPT = `
   function renderFunctions(s) {
     document.getElementById('functions').replaceChildren.apply(document.getElementById('functions'), s.functions.map(function (f) {
       var state = f.running ? pill('running', 'blue', 'running') : f.lastRun ? pill(f.lastRun.outcome, own(OUTCOME, f.lastRun.outcome) || 'grey') : pill('idle', 'grey');
+      if (f.rejectedRequests) state = h('span', null, [state, h('span', 'badge', f.rejectedRequests + ' rejected')]);
       return h('div', 'fn', [
         h('div', 'fn-head', [h('span', 'fn-name', f.name), state]),
         f.description ? h('div', 'fn-desc', f.description) : null,
@@ -393,11 +402,20 @@ const SCRIPT = `
     }), 'No servers.');
   }
 
+  function renderNotices(s) {
+    document.getElementById('notices').replaceChildren.apply(document.getElementById('notices'), s.notices.map(function (n) { return h('div', 'notice', n); }));
+  }
+  function renderNotifications(s) {
+    table(document.getElementById('notifications'), ['Topic', 'Subject', 'Message', 'Sent'], ['16%', '24%', '46%', '14%'], s.notifications.map(function (m) {
+      return h('tr', null, [h('td', 'mono', m.topic), h('td', 'strong', m.subject || '—'), h('td', null, h('pre', 'small msg', m.message)), h('td', null, [h('span', null, ago(m.time)), h('div', 'small', clock(new Date(m.time).toISOString()))])]);
+    }), 'No notifications yet (set WARDEN_SMN_TOPIC_URN to have the functions publish a summary of each run).');
+  }
+
   var last = null;
   function render(s) {
     last = s;
     document.getElementById('meta').textContent = s.service + ' · cloud ' + s.cloud.url + ' · ' + s.cloud.region + ' · project ' + s.cloud.projectId;
-    renderSummary(s); renderFunctions(s); renderInvocations(s); renderKeys(s); renderEvents(s); renderSecrets(s); renderServers(s);
+    renderNotices(s); renderNotifications(s); renderSummary(s); renderFunctions(s); renderInvocations(s); renderKeys(s); renderEvents(s); renderSecrets(s); renderServers(s);
   }
   function live(ok, text) {
     document.getElementById('live').className = 'live ' + (ok ? 'ok' : 'down');

@@ -26,7 +26,10 @@ export interface FunctionView {
   readonly timeoutSeconds: number;
   readonly running: boolean;
   readonly triggers: readonly TriggerView[];
+  /** The function's last run; requests refused before it ran (a bad signature: `rejected`) do not count. */
   readonly lastRun?: { readonly outcome: string; readonly started: string };
+  /** Webhook requests refused (4xx: unsigned, bad signature, bad body) among the recent invocations. */
+  readonly rejectedRequests: number;
   /** A signed curl for the function's webhook; it reads the secret from `secretVariable`, never carries it. */
   readonly webhook?: { readonly secretVariable: string; readonly curl: string };
 }
@@ -51,6 +54,10 @@ export interface StatusSnapshot {
   readonly service: string;
   readonly hostUrl: string;
   readonly cloud: { readonly url: string; readonly region: string; readonly projectId: string };
+  /** What makes this run differ from the cloud's: a dry run, schedules sped up. Shown as a banner. */
+  readonly notices: readonly string[];
+  /** SMN notifications the functions published (the embedded SMN keeps them), newest first. */
+  readonly notifications: ReadonlyArray<{ topic: string; subject: string; message: string; time: number }>;
   readonly functions: readonly FunctionView[];
   readonly invocations: readonly InvocationRecord[];
   /** Names of the resources the invocations' actions target by id: key aliases, server names. */
@@ -90,7 +97,11 @@ export interface StatusSources {
   readonly running: (fn: string) => boolean;
   readonly journal: Journal;
   readonly cloud: LocalCloud;
+  /** `--time-scale`: schedules run this many times faster (1: real time). */
+  readonly timeScale?: number;
 }
+
+const MAX_NOTIFICATIONS = 20;
 
 export function statusSnapshot(sources: StatusSources): StatusSnapshot {
   const { journal, cloud } = sources;
@@ -135,6 +146,12 @@ export function statusSnapshot(sources: StatusSources): StatusSnapshot {
     service: sources.service,
     hostUrl: sources.hostUrl,
     cloud: { url: cloud.url, region: cloud.state.region, projectId: project.projectId },
+    notices: notices(sources),
+    notifications: cloud.state.messages
+      .filter((message) => message.project_id === project.projectId)
+      .slice(-MAX_NOTIFICATIONS)
+      .reverse()
+      .map((message) => ({ topic: message.topic_urn.split(':').pop() ?? message.topic_urn, subject: message.subject ?? '', message: message.message, time: message.time })),
     functions: sources.functions.map((fn) => functionView(fn, sources, invocations)),
     invocations: shown,
     labels: targetLabels(shown, cloud),
@@ -192,7 +209,8 @@ function functionView(fn: HostedFunction, sources: StatusSources, invocations: r
     if (job.fn !== fn) continue;
     triggers.push({ type: 'TIMER', name: job.name, summary: describeSchedule(job.schedule), ...(job.nextAt ? { nextAt: job.nextAt.toISOString() } : {}) });
   }
-  const last = invocations.find((record) => record.function === fn.name);
+  const own = invocations.filter((record) => record.function === fn.name);
+  const last = own.find((record) => record.outcome !== 'rejected');
   const route = fn.triggers.find((trigger) => trigger.triggerTypeCode === 'APIG' && ['POST', 'ANY'].includes(trigger.eventData.reqMethod));
   const secretVariable = webhookSecretVariable(fn.name);
   return {
@@ -201,9 +219,22 @@ function functionView(fn: HostedFunction, sources: StatusSources, invocations: r
     timeoutSeconds: fn.timeoutMs / 1000,
     running: sources.running(fn.name),
     triggers,
+    rejectedRequests: own.filter((record) => record.outcome === 'rejected').length,
     ...(last ? { lastRun: { outcome: last.outcome, started: last.started } } : {}),
     ...(route?.triggerTypeCode === 'APIG' ? { webhook: { secretVariable, curl: signedCurl(`${sources.hostUrl}${route.eventData.path}`, secretVariable) } } : {}),
   };
+}
+
+function notices(sources: StatusSources): string[] {
+  const list: string[] = [];
+  const dry = sources.functions.filter((fn) => fn.env['WARDEN_DRY_RUN']?.trim().toLowerCase() === 'true').map((fn) => fn.name);
+  if (dry.length > 0) {
+    const which = dry.length === sources.functions.length ? 'every function' : dry.join(', ');
+    list.push(`Dry run: WARDEN_DRY_RUN=true for ${which}; actions are planned and reported, nothing is changed.`);
+  }
+  const scale = sources.timeScale ?? 1;
+  if (scale !== 1) list.push(`Time scale ×${scale}: schedules run ${scale} times ${scale > 1 ? 'faster' : 'slower'} than serverless.yml says.`);
+  return list;
 }
 
 function targetLabels(invocations: readonly InvocationRecord[], cloud: LocalCloud): Record<string, string> {

@@ -197,7 +197,7 @@ export const BatchCreateKmsTagsRequestSchema = z.object({
 });
 export type BatchCreateKmsTagsRequest = z.input<typeof BatchCreateKmsTagsRequestSchema>;
 
-const ListKmsByTagsFilterSchema = z.object({
+export const ListKmsByTagsFilterSchema = z.object({
   tags: z.optional(
     z
       .array(z.object({ key: tagKey, values: z.array(tagValue).check(z.minLength(1), z.maxLength(10)) }))

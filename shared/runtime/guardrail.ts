@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { HuaweiCloud } from '../hwc/index.ts';
 import { HwcError } from '../hwc/errors.ts';
 import type { Credentials } from '../hwc/credentials.ts';
-import { loadPolicy } from '../policy.ts';
+import { describeUnknownVariable, loadPolicy, unknownWardenVariables } from '../policy.ts';
 import type { Policy } from '../policy.ts';
 import { classifyTrigger } from '../triggers/parse.ts';
 import type { TriggerKind } from '../triggers/parse.ts';
@@ -88,8 +88,12 @@ export function guardrail(definition: GuardrailDefinition, options: GuardrailOpt
   const handle = async (event: unknown, context: unknown): Promise<unknown> => {
     const runtime = runtimeOf(context);
     currentContext = runtime;
-    policy ??= loadPolicy({ env, userData: (name) => runtime.userData(name) });
     const log = baseLog.child({ requestId: runtime.requestId });
+    if (policy === undefined) {
+      policy = loadPolicy({ env, userData: (name) => runtime.userData(name) });
+      // Once per cold start: a misspelt setting (WARDEN_MAX_DELETION) would otherwise leave its default in force unsaid.
+      for (const unknown of unknownWardenVariables(Object.keys(env))) log.warn(describeUnknownVariable(unknown), { variable: unknown.name });
+    }
 
     const trigger = classifyTrigger(event);
     const { work, dryRunRequested } = toWork(trigger, event, policy, definition, replayGuard);

@@ -40,7 +40,7 @@ describe('warden, text output', () => {
     const file = join(dir, 'odd.json');
     writeFileSync(file, JSON.stringify({ trigger_type: 'X\u202etxt.exe\u009b2J\u007f' }));
     const { code, stdout } = await warden('invoke', 'tag-new-keys', '--event', file, '--local');
-    expect(code).toBe(0);
+    expect(code).toBe(1); // an event of no trigger of the function
     expect(stdout.trimEnd()).not.toMatch(RAW_CONTROLS);
     // Still JSON, and the same value.
     expect(JSON.parse(stdout)).toMatchObject({ ignored: true, reason: 'trigger_type "X\u202etxt.exe\u009b2J\u007f"' });

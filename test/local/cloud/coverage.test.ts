@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, NOT_EMULATED, defaultFixture, startCloud } from '../../../local/cloud/index.ts';
 import type { LocalCloud } from '../../../local/cloud/index.ts';
@@ -10,29 +8,11 @@ import { FunctionGraphApi } from '../../../shared/hwc/functiongraph.ts';
 import * as hwcModule from '../../../shared/hwc/index.ts';
 import { HuaweiCloud, HwcError } from '../../../shared/hwc/index.ts';
 import { createBody, timerData } from './functiongraph-support.ts';
+import { apiOperations } from '../../support/hwc-operations.ts';
 
 // Every operation of every shared/hwc API class is served by the embedded cloud. The operations are read from
 // the source (each public method of each `…Api` class, built in or attached with `use`), so a new one fails here
 // until it has a call below, and that call must reach a route of the cloud: answered by it, never "not emulated".
-
-const HWC_DIR = new URL('../../../shared/hwc/', import.meta.url);
-
-/** Public methods of the `…Api` classes in shared/hwc, by class, parsed from their source. */
-function apiOperations(): Map<string, string[]> {
-  const classes = new Map<string, string[]>();
-  for (const file of readdirSync(HWC_DIR).filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))) {
-    const source = ts.createSourceFile(file, readFileSync(new URL(file, HWC_DIR), 'utf8'), ts.ScriptTarget.Latest);
-    for (const statement of source.statements) {
-      if (!ts.isClassDeclaration(statement) || !statement.name || !statement.name.text.endsWith('Api')) continue;
-      const hidden = ts.ModifierFlags.Private | ts.ModifierFlags.Protected;
-      const methods = statement.members
-        .filter((member) => ts.isMethodDeclaration(member) && !(ts.getCombinedModifierFlags(member) & hidden))
-        .map((member) => (member.name as ts.Identifier).text);
-      classes.set(statement.name.text, methods);
-    }
-  }
-  return classes;
-}
 
 type Apis = {
   kms: hwcModule.KmsApi;

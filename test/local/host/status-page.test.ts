@@ -1,20 +1,23 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoFixture } from '../../../local/host/index.ts';
-import { closeRigs, startRig, userClient } from './helpers.ts';
+import { findChromium } from '../../support/chromium.ts';
+import { closeRigs, REPO_ROOT, startRig, userClient } from './helpers.ts';
 import type { HostRig } from './helpers.ts';
 
 /**
- * The status page in a real browser: Debian's Chromium, headless, driven by playwright-core. CI installs it
- * (`.ci/run`); without it this test fails and says how to install it.
+ * The status page in a real browser: a Chromium already installed (CHROME_PATH, or chromium, chromium-browser,
+ * google-chrome on PATH: test/support/chromium.ts), headless, driven by playwright-core. CI installs Debian's
+ * (`.ci/run`); without one this test fails and says how to install it. Its screenshot goes to test-output/
+ * (ignored by git).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = '/tmp/warden-status.png';
+const OUTPUT = join(REPO_ROOT, 'test-output');
+const SCREENSHOT = join(OUTPUT, 'warden-status.png');
 const EVIL_ALIAS = 'evil/<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 const EVIL_TAG = '<b onmouseover="window.__xss=3">bold</b>';
 /** ANSI escapes, a bell and a right-to-left override: shown escaped, never reordering the text around them. */
@@ -27,9 +30,8 @@ let profile: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the status page is tested in Debian's Chromium. Install it with "apt-get install -y chromium" (CI's .ci/run does).`);
-  }
+  const chromiumPath = findChromium();
+  mkdirSync(OUTPUT, { recursive: true });
   const fixture = demoFixture();
   fixture.keys?.push({ key_id: '0e0e0e0e-0000-4000-8000-000000000bad', key_alias: EVIL_ALIAS, tags: { note: EVIL_TAG, [CONTROL_TAG]: CONTROL_TAG } });
   // An orphaned, old event the prune at start deletes: its name reaches the page as an action's target.
@@ -38,7 +40,7 @@ beforeAll(async () => {
   rig = await startRig({ fixture, runAtStart: true });
   profile = mkdtempSync(join(tmpdir(), 'warden-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1440, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
