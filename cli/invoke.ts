@@ -9,6 +9,7 @@ import { isApigEvent } from '../shared/triggers/schemas/apig.ts';
 import { defaultFixture, loadFixture, startCloud } from '../local/cloud/index.ts';
 import type { LocalCloud } from '../local/cloud/index.ts';
 import { loadServerless, sourceOf } from '../deploy/serverless.ts';
+import { functionEnvironment, functionGraphContext } from '../local/function-context.ts';
 
 /**
  * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would, and returns
@@ -42,31 +43,30 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     const known = Object.keys(service.functions).join(', ');
     throw new Error(`unknown function ${JSON.stringify(options.functionName)}; serverless.yml declares: ${known}`);
   }
-  const env: Record<string, string | undefined> = {
-    ...service.provider.environment.variables,
-    ...definition.userData,
-    ...(options.env ?? process.env),
-  };
-  if (options.dryRun) env['WARDEN_DRY_RUN'] = 'true';
-
+  const operatorEnv = options.env ?? process.env;
+  const run: Record<string, string> = options.dryRun ? { WARDEN_DRY_RUN: 'true' } : {};
+  let connection: Readonly<Record<string, string | undefined>> = operatorEnv;
   let cloud: LocalCloud | undefined;
   let event = options.event;
   if (options.local) {
     cloud = await startCloud({ port: 0, fixture: options.seed ? loadFixture(options.seed) : defaultFixture() });
-    Object.assign(env, localCloudEnv(cloud));
+    connection = localCloudEnv(cloud);
     // The embedded cloud is a simulation: sign the sample webhook with a secret made for this run.
     const secret = randomBytes(24).toString('hex');
-    env['WARDEN_WEBHOOK_SECRET'] = secret;
+    run['WARDEN_WEBHOOK_SECRET'] = secret;
     event = isApigEvent(event) ? signApigEvent(event as Record<string, unknown>, secret) : event;
-  } else {
-    requireCloudSettings(env);
   }
+  // One order for every local run: local/function-context.ts.
+  const env = functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData, connection, operator: operatorEnv, run });
+  if (!options.local) requireCloudSettings(env);
 
   try {
     const module = (await import(pathToFileURL(join(options.root, sourceOf(options.functionName))).href)) as HandlerModule;
     const handler = module.createHandler({ env, ...(options.logSink ? { logSink: options.logSink } : {}) });
     const timeoutMs = (definition.timeout ?? service.provider.timeout) * 1000;
-    const result = await handler(event, functionGraphContext(options.functionName, timeoutMs));
+    const requestId = `invoke-${randomBytes(8).toString('hex')}`;
+    const context = functionGraphContext({ requestId, functionName: options.functionName, deadline: Date.now() + timeoutMs, environment: env });
+    const result = await handler(event, context);
     return { result, failed: hasFailed(result) };
   } finally {
     await cloud?.close();
@@ -102,17 +102,6 @@ function signApigEvent(event: Record<string, unknown>, secret: string): Record<s
   const raw = event['isBase64Encoded'] === true ? Buffer.from(body, 'base64') : body;
   const headers = { ...(event['headers'] as Record<string, string> | undefined), 'x-warden-signature': signWebhook(raw, secret) };
   return { ...event, headers };
-}
-
-function functionGraphContext(functionName: string, timeoutMs: number): Record<string, unknown> {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = `invoke-${randomBytes(8).toString('hex')}`;
-  return {
-    getRequestID: () => requestId,
-    getRemainingTimeInMilliSeconds: () => Math.max(0, deadline - Date.now()),
-    getFunctionName: () => functionName,
-    getUserData: () => undefined,
-  };
 }
 
 function hasFailed(result: unknown): boolean {
