@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,7 +199,9 @@ function workerScript(): Promise<string> {
     const result = await build({ entryPoints: [WORKER_SOURCE], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
     const code = (result.outputFiles[0] as { contents: Uint8Array }).contents;
     const path = join(tmpdir(), `warden-fn-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
-    writeFileSync(path, code);
+    // Written whole, then renamed: another process forking the same file never sees half of it.
+    writeFileSync(`${path}.${process.pid}`, code);
+    renameSync(`${path}.${process.pid}`, path);
     return path;
   })();
   return worker;

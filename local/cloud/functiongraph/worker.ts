@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { functionGraphContext } from '../../function-context.ts';
 import type { AgencyCredentials } from '../../function-context.ts';
 
@@ -63,7 +63,7 @@ function load(): { handler: Handler } | { error: string } {
   const file = `${settings.handler.slice(0, dot)}.js`;
   const exported = settings.handler.slice(dot + 1);
   const path = join(settings.codeRoot, file);
-  if (dot <= 0 || exported === '') return { error: `the handler ${JSON.stringify(settings.handler)} is not <file>.<export>` };
+  if (dot <= 0 || exported === '' || !path.startsWith(settings.codeRoot + sep)) return { error: `the handler ${JSON.stringify(settings.handler)} is not <file>.<export>` };
   if (!existsSync(path)) return { error: `the code has no ${file} (handler ${settings.handler})` };
   let module: Record<string, unknown>;
   try {
