@@ -13,6 +13,7 @@ import type { LocalCloud } from '../local/cloud/index.ts';
 import { demoFixture } from '../local/host/demo-fixture.ts';
 import { loadServerless, sourceOf } from '../deploy/serverless.ts';
 import type { FunctionDefinition } from '../deploy/serverless.ts';
+import { functionEnvironment, functionGraphContext } from '../local/function-context.ts';
 
 /**
  * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would, and returns
@@ -59,27 +60,32 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
   const mismatch = eventMismatch(options.functionName, definition, options.event);
   if (mismatch) throw new Error(`${mismatch}; nothing was run (a sample: npx warden events ${options.functionName})`);
   const notice = options.notice ?? (() => {});
-  const callerEnv = options.env ?? process.env;
+  const operatorEnv = options.env ?? process.env;
   const fromServerless = options.local || options.userDataFromServerless === true;
-  const env: Record<string, string | undefined> = {
-    ...(fromServerless ? { ...service.provider.environment.variables, ...definition.userData } : {}),
-    ...callerEnv,
-  };
-  if (options.dryRun) env['WARDEN_DRY_RUN'] = 'true';
-  notice(policySource(options.functionName, fromServerless, callerEnv, definition));
-  for (const unknown of unknownWardenVariables(Object.keys(env))) notice(`warning: ${describeUnknownVariable(unknown)}`);
-
+  const run: Record<string, string> = options.dryRun ? { WARDEN_DRY_RUN: 'true' } : {};
+  notice(policySource(options.functionName, fromServerless, operatorEnv, definition));
+  let connection: Readonly<Record<string, string | undefined>> = operatorEnv;
   let cloud: LocalCloud | undefined;
   let event = options.event;
   if (options.local) {
     cloud = await startCloud({ port: 0, fixture: options.seed ? loadFixture(options.seed) : demoFixture() });
     notice(`cloud: a fresh embedded cloud at ${cloud.url} with ${options.seed ? `the fixture ${options.seed}` : "npm start's demo data"}`);
-    Object.assign(env, localCloudEnv(cloud));
+    connection = localCloudEnv(cloud);
     // The embedded cloud is a simulation: sign the sample webhook with a secret made for this run.
     const secret = randomBytes(24).toString('hex');
-    env['WARDEN_WEBHOOK_SECRET'] = secret;
+    run['WARDEN_WEBHOOK_SECRET'] = secret;
     event = isApigEvent(event) ? signApigEvent(event as Record<string, unknown>, secret) : event;
-  } else {
+  }
+  // One order for every local run: local/function-context.ts. serverless.yml's policy only when asked (or --local).
+  const env = functionEnvironment({
+    service: fromServerless ? service.provider.environment.variables : {},
+    userData: fromServerless ? definition.userData : {},
+    connection,
+    operator: operatorEnv,
+    run,
+  });
+  for (const unknown of unknownWardenVariables(Object.keys(env))) notice(`warning: ${describeUnknownVariable(unknown)}`);
+  if (!options.local) {
     requireCloudSettings(env);
     const endpoint = env['HUAWEICLOUD_ENDPOINT_URL'] ? `, endpoint ${env['HUAWEICLOUD_ENDPOINT_URL']} (HUAWEICLOUD_ENDPOINT_URL)` : '';
     notice(`cloud: region ${env['HUAWEICLOUD_REGION']} (HUAWEICLOUD_REGION), project ${env['HUAWEICLOUD_SDK_PROJECT_ID']}${endpoint}`);
@@ -89,7 +95,9 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     const module = (await import(pathToFileURL(join(options.root, sourceOf(options.functionName))).href)) as HandlerModule;
     const handler = module.createHandler({ env, ...(options.logSink ? { logSink: options.logSink } : {}) });
     const timeoutMs = (definition.timeout ?? service.provider.timeout) * 1000;
-    const result = await handler(event, functionGraphContext(options.functionName, timeoutMs));
+    const requestId = `invoke-${randomBytes(8).toString('hex')}`;
+    const context = functionGraphContext({ requestId, functionName: options.functionName, deadline: Date.now() + timeoutMs, environment: env });
+    const result = await handler(event, context);
     const ignored = ignoredReason(result);
     return { result, failed: ignored !== undefined || hasFailed(result), ignored };
   } finally {
@@ -126,17 +134,6 @@ function signApigEvent(event: Record<string, unknown>, secret: string): Record<s
   const raw = event['isBase64Encoded'] === true ? Buffer.from(body, 'base64') : body;
   const headers = { ...(event['headers'] as Record<string, string> | undefined), 'x-warden-signature': signWebhook(raw, secret) };
   return { ...event, headers };
-}
-
-function functionGraphContext(functionName: string, timeoutMs: number): Record<string, unknown> {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = `invoke-${randomBytes(8).toString('hex')}`;
-  return {
-    getRequestID: () => requestId,
-    getRemainingTimeInMilliSeconds: () => Math.max(0, deadline - Date.now()),
-    getFunctionName: () => functionName,
-    getUserData: () => undefined,
-  };
 }
 
 /** Where the policy (the WARDEN_* settings) comes from, said before the run. */

@@ -12,6 +12,7 @@ import { jsonBodyRefusal, loopbackRefusal } from '../loopback-guard.ts';
  *   GET  /__admin/faults   current fault configuration
  *   PUT  /__admin/faults   replace it (empty body or `null` clears it)
  *   POST /__admin/reset    back to the starting fixture, or to the one in the body
+ *   GET  /__admin/functiongraph/invocations   what the embedded FunctionGraph ran (oldest first)
  */
 
 export interface AdminControl {
@@ -19,6 +20,7 @@ export interface AdminControl {
   traces(): unknown;
   stats(): unknown;
   faults(): unknown;
+  invocations(): unknown;
   /** Validates; throws an `Error` with a readable message when invalid. */
   setFaults(config: unknown): void;
   /** Validates; throws an `Error` with a readable message when invalid. */
@@ -57,6 +59,8 @@ export function handleAdmin(control: AdminControl, request: AdminRequest): Admin
         return { status: 200, body: control.stats() };
       case 'GET /__admin/faults':
         return { status: 200, body: { faults: control.faults() ?? null } };
+      case 'GET /__admin/functiongraph/invocations':
+        return { status: 200, body: { invocations: control.invocations() } };
       case 'PUT /__admin/faults':
         control.setFaults(parse(body));
         return { status: 200, body: { faults: control.faults() ?? null } };

@@ -59,6 +59,7 @@ export class Identities {
   private readonly byAk = new Map<string, AkSkEntry>();
   private readonly users = new Map<string, FixtureUser>();
   private readonly tokens = new Map<string, TokenEntry>();
+  private agencies: readonly NonNullable<Fixture['agencies']>[number][] = [];
   private tokenTtlMs = 86_400_000;
   region = 'cn-north-4';
 
@@ -70,6 +71,7 @@ export class Identities {
     this.byAk.clear();
     this.users.clear();
     this.tokens.clear();
+    this.agencies = fixture.agencies ?? [];
     this.region = fixture.region ?? 'cn-north-4';
     this.tokenTtlMs = (fixture.tokenTtlSeconds ?? 86_400) * 1000;
     for (const user of fixture.users) {
@@ -105,6 +107,21 @@ export class Identities {
     this.tokens.set(token, { caller: { ...userCaller(user), projectId }, expiresAt: expiresAt.getTime() });
     if (this.tokens.size > 10_000) this.forgetExpiredTokens(now.getTime());
     return { token, issuedAt: now, expiresAt };
+  }
+
+  /**
+   * Temporary credentials for a FunctionGraph function's agency (its `xrole`), as FunctionGraph hands them to
+   * each invocation: a fresh AK/SK and security token of the fixture's agency of that name in that account,
+   * valid for `ttlMs`. Undefined when the account has no such agency.
+   */
+  issueAgencyCredentials(domainId: string, agencyName: string, now: Date, ttlMs: number): { ak: string; sk: string; securityToken: string } | undefined {
+    const agency = this.agencies.find((candidate) => candidate.domainId === domainId && candidate.agencyName === agencyName);
+    if (!agency) return undefined;
+    const issued = { ak: `TEMP${randomBytes(8).toString('hex').toUpperCase()}`, sk: randomBytes(20).toString('base64url'), securityToken: `gQp${randomBytes(48).toString('base64url')}` };
+    const template = this.byAk.get(agency.ak) as AkSkEntry;
+    this.byAk.set(issued.ak, { sk: issued.sk, securityToken: issued.securityToken, expiresAt: now.getTime() + ttlMs, caller: template.caller });
+    if (this.byAk.size > 10_000) this.forgetExpiredCredentials(now.getTime());
+    return issued;
   }
 
   /**
@@ -166,6 +183,10 @@ export class Identities {
     const expected = createHmac('sha256', entry.sk).update(stringToSign(sdkDate, canonical)).digest('hex');
     if (!equalStrings(expected, signature.toLowerCase())) throw unauthorized('verify aksk signature fail');
     return entry.caller;
+  }
+
+  private forgetExpiredCredentials(now: number): void {
+    for (const [ak, entry] of this.byAk) if (entry.expiresAt <= now) this.byAk.delete(ak);
   }
 
   private forgetExpiredTokens(now: number): void {

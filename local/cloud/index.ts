@@ -7,8 +7,11 @@ import { csbsRoutes } from './csbs.ts';
 import { csmsRoutes } from './csms.ts';
 import { ctsRoutes, fixtureTraceOf } from './cts.ts';
 import { FaultInjector, parseFaultConfig } from './faults.ts';
-import { functiongraphRoutes } from './functiongraph/index.ts';
-import type { FunctionRunner } from './functiongraph/index.ts';
+import { FunctionInvoker, InvocationJournal, functiongraphRoutes } from './functiongraph/index.ts';
+import type { FunctionRunner, InvocationRecord } from './functiongraph/index.ts';
+import { TriggerFiring } from './functiongraph/firing.ts';
+import { ProcessRunner } from './functiongraph/process-runner.ts';
+import type { ProcessRunnerOptions } from './functiongraph/process-runner.ts';
 import type { FaultConfig, FaultKind } from './faults.ts';
 import type { ApiVariants } from './variants.ts';
 import { defaultFixture } from './default-fixture.ts';
@@ -53,7 +56,9 @@ export type {
   Volume,
   VolumeBackup,
 } from './state.ts';
-export type { FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationRequest } from './functiongraph/index.ts';
+export type { FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationRecord, InvocationRequest, InvocationStatus, InvocationTrigger } from './functiongraph/index.ts';
+export { ProcessRunner } from './functiongraph/process-runner.ts';
+export type { ProcessRunnerOptions } from './functiongraph/process-runner.ts';
 export { NOT_EMULATED } from './errors.ts';
 export type { CloudStats } from './server.ts';
 export { CSBS_PROVIDER_ID } from './csbs.ts';
@@ -73,6 +78,21 @@ export interface CloudOptions {
   variants?: ApiVariants;
   /** Runs the functions FunctionGraph holds when invoked; without one, invocations answer 501 "not emulated yet". */
   functionRunner?: FunctionRunner;
+  /**
+   * Run the functions FunctionGraph holds with the default runner (a process per function: ProcessRunner), and
+   * fire their triggers. Off by default: a cloud that runs no function starts nothing more.
+   */
+  runFunctions?: boolean | ProcessRunnerOptions;
+}
+
+/** The embedded FunctionGraph's runs (present whatever the runner; empty without one). */
+export interface FunctionGraphRuns {
+  /** What ran, oldest first (also `GET /__admin/functiongraph/invocations`). */
+  readonly invocations: readonly InvocationRecord[];
+  /** Fires the TIMER triggers due by `now` (default: the cloud's clock); resolves when those runs have finished. */
+  runDueTimers(now?: Date): Promise<void>;
+  /** Resolves when no invocation is running (async invocations, CTS triggers). */
+  idle(): Promise<void>;
 }
 
 /** The fixture's first user: the credentials a demo or a test signs with. */
@@ -104,6 +124,7 @@ export interface LocalCloud {
   reset(fixture?: Fixture): void;
   /** API calls received (admin excluded), by operation name such as `kms.listKeys`. */
   readonly stats: CloudStats;
+  readonly functionGraph: FunctionGraphRuns;
   /** Faults injected since the start (or the last reset), in total and by kind. */
   readonly faultStats: { readonly total: number; readonly byKind: Partial<Record<FaultKind, number>> };
   close(): Promise<void>;
@@ -112,7 +133,8 @@ export interface LocalCloud {
 export async function startCloud(options: CloudOptions = {}): Promise<LocalCloud> {
   const fixture = parseFixture(options.fixture ?? defaultFixture());
   const faults = options.faults === undefined ? undefined : parseFaultConfig(options.faults);
-  const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()), options.functionRunner);
+  const runner = options.functionRunner ?? (options.runFunctions ? new ProcessRunner(options.runFunctions === true ? {} : options.runFunctions) : undefined);
+  const cloud = new Cloud(fixture, faults, options.clock ?? (() => new Date()), runner, options.clock === undefined);
   if (options.variants) cloud.setVariants(options.variants);
   await cloud.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return cloud;
@@ -127,18 +149,54 @@ class Cloud implements LocalCloud {
   private readonly server: HttpServer;
   private fixture: Fixture;
   private address: { host: string; port: number } = { host: '127.0.0.1', port: 0 };
+  private readonly journal = new InvocationJournal();
+  private readonly invoker: FunctionInvoker;
+  private readonly firing: TriggerFiring;
+  private timerLoop: NodeJS.Timeout | undefined;
+  readonly functionGraph: FunctionGraphRuns;
 
   constructor(
     private readonly initialFixture: Fixture,
     faults: FaultConfig | undefined,
     clock: () => Date,
     functionRunner: FunctionRunner | undefined,
+    realTime: boolean,
   ) {
     this.fixture = initialFixture;
     this.state = new CloudState(initialFixture);
     this.identities = new Identities(initialFixture);
     this.faults = new FaultInjector(faults);
     this.traces = new TraceBus(this.state.traces);
+    this.invoker = new FunctionInvoker(functionRunner, {
+      journal: this.journal,
+      endpoint: () => this.url,
+      region: () => this.state.region,
+      now: clock,
+      credentialsFor: (fn, ttlMs) => {
+        if (fn.xrole === '') return undefined;
+        const issued = this.identities.issueAgencyCredentials(fn.domain_id, fn.xrole, clock(), ttlMs);
+        return issued && { accessKey: issued.ak, secretKey: issued.sk, securityToken: issued.securityToken };
+      },
+    });
+    this.firing = new TriggerFiring(this.state, this.invoker, this.identities, clock);
+    const journal = this.journal;
+    const firing = this.firing;
+    const invoker = this.invoker;
+    this.functionGraph = {
+      get invocations() {
+        return journal.records;
+      },
+      runDueTimers: (now) => (invoker.runs ? firing.runDueTimers(now) : Promise.resolve()),
+      idle: () => invoker.idle(),
+    };
+    if (functionRunner) {
+      this.traces.subscribe((trace) => this.firing.onTrace(trace));
+      // Real time: TIMER triggers are checked every second. With an injected clock, whoever moves it fires them.
+      if (realTime) {
+        this.timerLoop = setInterval(() => void this.firing.runDueTimers(), 1000);
+        this.timerLoop.unref();
+      }
+    }
     const runtime: CloudRuntime = {
       state: this.state,
       identities: this.identities,
@@ -147,6 +205,7 @@ class Cloud implements LocalCloud {
       stats: this.stats,
       clock,
       admin: this.adminControl(),
+      apig: functionRunner ? (req, res, requestId) => this.firing.serveApig(req, res, requestId) : undefined,
     };
     this.server = createCloudServer(runtime, [
       ...kmsRoutes,
@@ -158,7 +217,7 @@ class Cloud implements LocalCloud {
       ...ecsRoutes,
       ...smnRoutes,
       ...iamRoutes,
-      ...functiongraphRoutes(functionRunner),
+      ...functiongraphRoutes(this.invoker),
     ]);
   }
 
@@ -219,6 +278,9 @@ class Cloud implements LocalCloud {
     this.fixture = next;
     this.state.load(next);
     this.identities.load(next);
+    this.invoker.releaseAll();
+    this.journal.clear();
+    this.firing.clear();
     this.stats.requests = 0;
     for (const operation of Object.keys(this.stats.byOperation)) delete this.stats.byOperation[operation];
     for (const attempt of Object.keys(this.stats.attempts)) delete this.stats.attempts[attempt];
@@ -226,11 +288,14 @@ class Cloud implements LocalCloud {
     for (const kind of Object.keys(this.faults.injected.byKind) as FaultKind[]) delete this.faults.injected.byKind[kind];
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async close(): Promise<void> {
+    clearInterval(this.timerLoop);
+    const closed = new Promise<void>((resolve, reject) => {
       this.server.close((error) => (error ? reject(error) : resolve()));
       this.server.closeAllConnections();
     });
+    await this.invoker.close();
+    await closed;
   }
 
   private adminControl(): AdminControl {
@@ -246,6 +311,7 @@ class Cloud implements LocalCloud {
       traces: () => this.state.traces,
       stats: () => this.stats,
       faults: () => this.faults.config,
+      invocations: () => this.journal.records,
       setFaults: (config) => this.faults.set(parseFaultConfig(config)),
       // A fixture without users keeps the current identities: handy for swapping resources only.
       reset: (body) => {

@@ -38,6 +38,8 @@ export interface CloudRuntime {
   readonly stats: CloudStats;
   readonly clock: () => Date;
   readonly admin: AdminControl;
+  /** `/apig/<group_id><path>`: the embedded FunctionGraph's APIG triggers (only while it runs functions). */
+  readonly apig?: ((req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>) | undefined;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -68,6 +70,12 @@ async function handle(runtime: CloudRuntime, router: Router, req: IncomingMessag
   if (path === '/__admin' || path.startsWith('/__admin/')) {
     const answer = handleAdmin(runtime.admin, { method, path, body: await readBody(req, MAX_BODY_BYTES), headers: req.headers, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort });
     send(res, requestId, answer.status, answer.body);
+    return;
+  }
+
+  if (runtime.apig && path.startsWith('/apig/')) {
+    res.setHeader('X-Request-Id', requestId);
+    await runtime.apig(req, res, requestId);
     return;
   }
 

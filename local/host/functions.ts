@@ -5,8 +5,9 @@ import type { LogSink } from '../../shared/runtime/logger.ts';
 import { maskSecrets } from '../../shared/runtime/redact.ts';
 import { sourceOf } from '../../deploy/serverless.ts';
 import type { FunctionDefinition, ServiceDefinition, TriggerDefinition } from '../../deploy/serverless.ts';
+import { functionEnvironment, functionGraphContext } from '../function-context.ts';
+import type { FunctionGraphContext } from '../function-context.ts';
 import type { InvocationRecord, Journal, TriggerType } from './journal.ts';
-import { isWebhookSecretVariable } from './webhook-secrets.ts';
 
 /**
  * One hosted function: its serverless.yml definition, its environment, and its handler, created once (a warm
@@ -51,21 +52,15 @@ export interface EnvSources {
   readonly user: Readonly<Record<string, string | undefined>>;
 }
 
-/**
- * provider `environment.variables` < the function's `userData` < cloud connection < the user's own `WARDEN_*`
- * variables, but for webhook secrets: each function gets its own (./webhook-secrets.ts), and no other's.
- */
+/** The function's environment, in the one order local/function-context.ts sets out; its webhook secret is its own. */
 export function functionEnv(service: ServiceDefinition, definition: FunctionDefinition, sources: EnvSources): Record<string, string> {
-  const env: Record<string, string> = {
-    ...service.provider.environment.variables,
-    ...definition.userData,
-    ...sources.cloud,
-  };
-  for (const [name, value] of Object.entries(sources.user)) {
-    if (name.startsWith('WARDEN_') && !isWebhookSecretVariable(name) && value !== undefined) env[name] = value;
-  }
-  env['WARDEN_WEBHOOK_SECRET'] = sources.webhookSecret;
-  return env;
+  return functionEnvironment({
+    service: service.provider.environment.variables,
+    userData: definition.userData,
+    connection: sources.cloud,
+    operator: sources.user,
+    run: { WARDEN_WEBHOOK_SECRET: sources.webhookSecret },
+  });
 }
 
 export async function loadFunction(
@@ -99,23 +94,16 @@ export async function loadFunction(
   };
 }
 
-/** A FunctionGraph-like context (the getters the Node.js runtime's context offers that make sense locally). */
-export function functionContext(fn: HostedFunction, requestId: string, deadline: number, logSink: LogSink): Record<string, unknown> {
-  const log =
-    (level: string) =>
-    (...args: unknown[]) =>
-      logSink(maskSecrets(JSON.stringify({ level, time: new Date().toISOString(), function: fn.name, requestId, message: args.map(String).join(' ') })));
-  return {
-    getRequestID: () => requestId,
-    getRemainingTimeInMilliSeconds: () => Math.max(0, deadline - Date.now()),
-    getFunctionName: () => fn.name,
-    getVersion: () => 'latest',
-    getMemorySize: () => fn.memorySize ?? 256,
-    getProjectID: () => fn.env['HUAWEICLOUD_SDK_PROJECT_ID'] ?? '',
-    getPackage: () => 'default',
-    getUserData: (key: string) => fn.env[key],
-    getLogger: () => ({ info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') }),
-  };
+/** The FunctionGraph context of one invocation (local/function-context.ts). */
+export function functionContext(fn: HostedFunction, requestId: string, deadline: number, logSink: LogSink): FunctionGraphContext {
+  return functionGraphContext({
+    requestId,
+    functionName: fn.name,
+    deadline,
+    environment: fn.env,
+    logSink,
+    ...(fn.memorySize === undefined ? {} : { memorySize: fn.memorySize }),
+  });
 }
 
 export interface InvokeRequest {

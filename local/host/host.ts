@@ -209,7 +209,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       throw error;
     }
     const requestId = randomBytes(16).toString('hex');
-    const event = toApigEvent({ req, url: requestUrl, body, route, pathParameters, requestId, apiId: route.name });
+    const event = toApigEvent({ req, url: requestUrl, body, pathParameters, requestId, apiId: route.name });
     const invocation = await invoke(route.fn, { trigger: 'apig', source: `${method} ${path}`, event, timeoutMs: route.timeoutMs });
     res.setHeader('x-request-id', requestId);
     if (invocation.timedOut) return sendJsonError(res, 504, 'timeout', `the function did not answer within ${Math.min(route.timeoutMs, route.fn.timeoutMs)} ms`);

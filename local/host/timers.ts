@@ -1,5 +1,8 @@
 import type { HostedFunction } from './functions.ts';
 import { describeSchedule, nextFire, parseSchedule } from './schedule.ts';
+import { timerEvent } from '../cloud/functiongraph/schedule.ts';
+
+export { isoWithOffset, timerEvent } from '../cloud/functiongraph/schedule.ts';
 import type { Schedule } from './schedule.ts';
 
 /**
@@ -129,20 +132,4 @@ export class Timers {
       .catch(() => undefined)
       .finally(() => this.busy.delete(job.fn.name));
   }
-}
-
-/** A TIMER event (reference: timer_event.json). */
-export function timerEvent(name: string, userEvent: string, now = new Date()): Record<string, unknown> {
-  return { version: 'v1.0', time: isoWithOffset(now), trigger_type: 'TIMER', trigger_name: name, user_event: userEvent };
-}
-
-/** `2023-06-01T08:30:00+08:00`: local time with its offset, as FunctionGraph writes it. */
-export function isoWithOffset(date: Date): string {
-  const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
-    `${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
-  );
 }

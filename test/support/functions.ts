@@ -2,6 +2,8 @@ import { afterEach, expect } from 'vitest';
 import { startCloud } from '../../local/cloud/index.ts';
 import type { CloudOptions, CtsTrace, Fixture, LocalCloud } from '../../local/cloud/index.ts';
 import { signWebhook } from '../../shared/runtime/webhook-auth.ts';
+import { functionGraphContext } from '../../local/function-context.ts';
+import type { FunctionGraphContext } from '../../local/function-context.ts';
 import type { GuardrailOptions } from '../../shared/runtime/guardrail.ts';
 
 /** Helpers for driving a function's handler against a fresh embedded cloud, as FunctionGraph would. */
@@ -41,15 +43,16 @@ export async function startRig(fixture?: Fixture, cloudOptions: Omit<CloudOption
   };
 }
 
-/** A FunctionGraph-like context. */
-export function fgContext(overrides: { remainingMs?: number; requestId?: string } = {}): Record<string, unknown> {
-  const requestId = overrides.requestId ?? `req-${Math.random().toString(16).slice(2)}`;
-  return {
-    getRequestID: () => requestId,
-    getRemainingTimeInMilliSeconds: () => overrides.remainingMs ?? 60_000,
-    getUserData: () => undefined,
-    getFunctionName: () => 'test',
-  };
+/** A FunctionGraph context (local/function-context.ts) whose time left stays at `remainingMs` (default 60 s). */
+export function fgContext(overrides: { remainingMs?: number; requestId?: string; environment?: Record<string, string> } = {}): FunctionGraphContext {
+  return functionGraphContext({
+    requestId: overrides.requestId ?? `req-${Math.random().toString(16).slice(2)}`,
+    functionName: 'test',
+    // A clock that stands still: the remaining time is what the test says.
+    now: () => 0,
+    deadline: overrides.remainingMs ?? 60_000,
+    ...(overrides.environment ? { environment: overrides.environment } : {}),
+  });
 }
 
 export function timerEvent(name = 'sweep'): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { Route, TraceSpec } from '../api.ts';
 import * as functions from './functions.ts';
-import { FunctionInvoker, asyncInvokeFunction, invokeFunction } from './invoke.ts';
-import type { FunctionRunner } from './invoke.ts';
+import { asyncInvokeFunction, invokeFunction } from './invoke.ts';
+import type { FunctionInvoker } from './invoke.ts';
 import { MAX_CODE_BODY_BYTES } from './rules.ts';
 import * as triggers from './triggers.ts';
 
@@ -12,7 +12,10 @@ import * as triggers from './triggers.ts';
  * UpdateFunctionCode is not in FunctionGraph's list of audited operations, so it leaves no trace.
  */
 
-export type { FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationRequest } from './invoke.ts';
+export type { FunctionPlatform, FunctionRunner, FunctionSnapshot, InvocationOutcome, InvocationRequest, InvocationSource } from './invoke.ts';
+export { FunctionInvoker } from './invoke.ts';
+export type { InvocationRecord, InvocationStatus, InvocationTrigger } from './journal.ts';
+export { InvocationJournal } from './journal.ts';
 
 const FUNCTIONS = '/v2/{project_id}/fgs/functions';
 const FUNCTION = `${FUNCTIONS}/{function_urn}`;
@@ -22,9 +25,8 @@ const TRIGGER = `${TRIGGERS}/{trigger_type_code}/{trigger_id}`;
 const functionTrace = (trace_name: string): TraceSpec => ({ service_type: 'FunctionGraph', resource_type: 'Functions', trace_name, api_version: '' });
 const triggerTrace = (trace_name: string): TraceSpec => ({ service_type: 'FunctionGraph', resource_type: 'Trigger', trace_name, api_version: '' });
 
-/** The routes, with invocations handed to `runner` (none: they answer 501 "not emulated yet"). */
-export function functiongraphRoutes(runner?: FunctionRunner): Route[] {
-  const invoker = new FunctionInvoker(runner);
+/** The routes, with invocations handed to `invoker` (without a runner they answer 501 "not emulated yet"). */
+export function functiongraphRoutes(invoker: FunctionInvoker): Route[] {
   const route = (method: Route['method'], path: string, operationId: string, handler: Route['handler'], extra: Partial<Route> = {}): Route => ({
     method,
     path,

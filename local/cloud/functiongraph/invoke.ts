@@ -1,14 +1,18 @@
 import type { ApiContext, ApiResult } from '../api.ts';
 import { isRecord } from '../api.ts';
 import { ApiError, NOT_EMULATED } from '../errors.ts';
+import type { AgencyCredentials } from '../../function-context.ts';
 import type { FgsFunction } from '../state.ts';
+import type { InvocationJournal, InvocationTrigger } from './journal.ts';
 import * as rules from './rules.ts';
 import { namedFunction } from './urn.ts';
 
 /**
  * InvokeFunction and AsyncInvokeFunction. The routes check their input as the API does; running the code is
- * the job of a `FunctionRunner` plugged in behind them. Without one, an invocation answers 501 "not emulated
- * yet: running functions", naming the operation.
+ * the job of a `FunctionRunner` plugged in behind them (./process-runner.ts). Without one, an invocation answers
+ * 501 "not emulated yet: running functions", naming the operation. A function's error is its result (200,
+ * `status` 500); a run stopped at the function's timeout answers 408 `FSS.0408` (FunctionGraph's "Request
+ * timeout"), as the documents leave both open.
  */
 
 /** What a runner gets of a function: its configuration and code as of the invocation. */
@@ -29,6 +33,8 @@ export interface FunctionSnapshot {
   readonly code: { readonly code_type: string; readonly code_filename: string; readonly file: Buffer; readonly digest: string };
   /** Changes whenever the code or the configuration does. */
   readonly revision: string;
+  /** Where the function's cloud is: this cloud's URL and region (a runner gives them as `HUAWEICLOUD_*`). */
+  readonly connection: { readonly endpoint: string; readonly region: string };
 }
 
 export interface InvocationRequest {
@@ -39,12 +45,14 @@ export interface InvocationRequest {
   readonly logTail: boolean;
   /** `X-Cff-Instance-Memory`, MB. */
   readonly instanceMemory: number | undefined;
+  /** The temporary credentials of the function's agency (`xrole`) for this invocation; absent without one. */
+  readonly credentials?: AgencyCredentials | undefined;
 }
 
 export interface InvocationOutcome {
   /** What the function returned, as text (JSON for an object), or its error. */
   readonly result: string;
-  /** 200 when the function ran to completion. */
+  /** 200 when the function ran to completion; 500 when it failed (threw, could not load, its process died); 408 when stopped at its timeout. */
   readonly status: number;
   readonly log: string;
 }
@@ -54,30 +62,99 @@ export interface FunctionRunner {
   start(fn: FunctionSnapshot): Promise<void>;
   invoke(fn: FunctionSnapshot, request: InvocationRequest): Promise<InvocationOutcome>;
   stop(funcUrn: string): Promise<void>;
+  /** Stops everything (the cloud closes). */
+  close?(): Promise<void>;
 }
 
-/** Starts each revision of a function once before running it, and stops it when replaced or deleted. */
+/** What the cloud gives the invoker: where it is, its clock, the agencies' credentials, the journal. */
+export interface FunctionPlatform {
+  readonly journal: InvocationJournal;
+  endpoint(): string;
+  region(): string;
+  now(): Date;
+  /** Temporary credentials of `fn`'s agency, valid for `ttlMs`; undefined without an agency (or an unknown one). */
+  credentialsFor(fn: FgsFunction, ttlMs: number): AgencyCredentials | undefined;
+}
+
+/** How an invocation came: the API, or a trigger (its type and name). */
+export interface InvocationSource {
+  readonly type: InvocationTrigger;
+  readonly name: string;
+}
+
+/** Starts each revision of a function once before running it, stops it when replaced or deleted, and journals every run. */
 export class FunctionInvoker {
   private readonly started = new Map<string, string>();
+  private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(private readonly runner: FunctionRunner | undefined) {}
+  constructor(
+    private readonly runner: FunctionRunner | undefined,
+    private readonly platform: FunctionPlatform,
+  ) {}
 
-  async invoke(fn: FgsFunction, request: InvocationRequest, operation: string): Promise<InvocationOutcome> {
-    if (!this.runner) throw new ApiError(501, NOT_EMULATED, `not emulated yet: running functions (${operation})`, 'fgs');
-    const snapshot = snapshotOf(fn);
-    const running = this.started.get(fn.func_urn);
-    if (running !== snapshot.revision) {
-      if (running !== undefined) await this.runner.stop(fn.func_urn);
-      await this.runner.start(snapshot);
-      this.started.set(fn.func_urn, snapshot.revision);
-    }
-    return this.runner.invoke(snapshot, request);
+  get runs(): boolean {
+    return this.runner !== undefined;
+  }
+
+  async invoke(fn: FgsFunction, request: Omit<InvocationRequest, 'credentials'>, operation: string, source: InvocationSource = { type: 'api', name: operation }): Promise<InvocationOutcome> {
+    const runner = this.runner;
+    if (!runner) throw new ApiError(501, NOT_EMULATED, `not emulated yet: running functions (${operation})`, 'fgs');
+    const snapshot = snapshotOf(fn, this.platform);
+    const record = this.platform.journal.start({
+      request_id: request.requestId,
+      func_urn: fn.func_urn,
+      func_name: fn.func_name,
+      project_id: fn.project_id,
+      trigger: source,
+      mode: request.mode,
+      started_at: this.platform.now().toISOString(),
+    });
+    const startedAt = performance.now();
+    const running = (async () => {
+      const current = this.started.get(fn.func_urn);
+      if (current !== snapshot.revision) {
+        if (current !== undefined) await runner.stop(fn.func_urn);
+        this.started.delete(fn.func_urn);
+        await runner.start(snapshot);
+        this.started.set(fn.func_urn, snapshot.revision);
+      }
+      // Valid a little longer than the function may run, as the agency's credentials outlive an invocation.
+      const credentials = this.platform.credentialsFor(fn, fn.timeout * 1000 + 60_000);
+      return runner.invoke(snapshot, { ...request, credentials });
+    })();
+    const tracked = running.then(
+      (outcome) => this.platform.journal.finish(record, outcome.status === 200 ? 'ok' : outcome.status === 408 ? 'timeout' : 'failed', performance.now() - startedAt, outcome.result),
+      (error: unknown) => this.platform.journal.finish(record, 'failed', performance.now() - startedAt, error instanceof Error ? error.message : String(error)),
+    );
+    this.inflight.add(tracked);
+    void tracked.finally(() => this.inflight.delete(tracked));
+    return running;
+  }
+
+  /** Runs an invocation in the background (async invocations, triggers); its outcome goes to the journal only. */
+  background(fn: FgsFunction, request: Omit<InvocationRequest, 'credentials'>, operation: string, source: InvocationSource): void {
+    this.invoke(fn, request, operation, source).catch(() => undefined);
+  }
+
+  /** Resolves once every invocation running now (and any it started meanwhile) has finished. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
   /** The function's code changed or it was deleted: what runs it can go. */
   release(funcUrn: string): void {
     if (!this.started.delete(funcUrn)) return;
     this.runner?.stop(funcUrn).catch(() => undefined);
+  }
+
+  /** Everything goes (a reset): every started function is stopped. */
+  releaseAll(): void {
+    for (const urn of [...this.started.keys()]) this.release(urn);
+  }
+
+  async close(): Promise<void> {
+    this.started.clear();
+    await this.runner?.close?.();
   }
 }
 
@@ -90,6 +167,7 @@ export function invokeFunction(invoker: FunctionInvoker) {
     if (version !== undefined && version !== 'v0' && version !== 'v1') throw rules.badParameter('X-CFF-Request-Version must be v0 or v1');
     const request = invocation(ctx, 'sync', logType === 'tail');
     const outcome = await invoker.invoke(fn, request, 'functiongraph.invokeFunction');
+    if (outcome.status === 408) throw new ApiError(408, 'FSS.0408', `Request timeout: ${outcome.result}`, 'fgs');
     // The v1 answer (what the SDKs ask for); v0's bare result text waits for a runner that produces one.
     return { status: 200, body: { request_id: ctx.requestId, result: outcome.result, log: request.logTail ? outcome.log : '', status: outcome.status } };
   };
@@ -99,7 +177,9 @@ export function asyncInvokeFunction(invoker: FunctionInvoker) {
   return async (ctx: ApiContext): Promise<ApiResult> => {
     const { fn } = namedFunction(ctx);
     const request = invocation(ctx, 'async', false);
-    await invoker.invoke(fn, request, 'functiongraph.asyncInvokeFunction');
+    if (!invoker.runs) throw new ApiError(501, NOT_EMULATED, 'not emulated yet: running functions (functiongraph.asyncInvokeFunction)', 'fgs');
+    // Accepted, then run in the background: the outcome goes to the invocation journal.
+    invoker.background(fn, request, 'functiongraph.asyncInvokeFunction', { type: 'api', name: 'functiongraph.asyncInvokeFunction' });
     return { status: 202, body: { request_id: ctx.requestId } };
   };
 }
@@ -118,7 +198,7 @@ function header(ctx: ApiContext, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function snapshotOf(fn: FgsFunction): FunctionSnapshot {
+function snapshotOf(fn: FgsFunction, platform: FunctionPlatform): FunctionSnapshot {
   const variables = (text: string): Record<string, string> => (text === '' ? {} : (JSON.parse(text) as Record<string, string>));
   return {
     func_urn: fn.func_urn,
@@ -135,5 +215,6 @@ function snapshotOf(fn: FgsFunction): FunctionSnapshot {
     xrole: fn.xrole,
     code: { code_type: fn.code.code_type, code_filename: fn.code.code_filename, file: fn.code.file, digest: fn.code.digest },
     revision: `${fn.code.digest}@${fn.last_modified}`,
+    connection: { endpoint: platform.endpoint(), region: platform.region() },
   };
 }

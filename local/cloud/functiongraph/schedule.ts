@@ -79,3 +79,19 @@ export function describeSchedule(schedule: Schedule): string {
   if (schedule.kind === 'cron') return `cron ${schedule.text}`;
   return schedule.text.startsWith('@') ? schedule.text : `every ${schedule.text}`;
 }
+
+/** A TIMER event (reference: timer_event.json). */
+export function timerEvent(name: string, userEvent: string, now = new Date()): Record<string, unknown> {
+  return { version: 'v1.0', time: isoWithOffset(now), trigger_type: 'TIMER', trigger_name: name, user_event: userEvent };
+}
+
+/** `2023-06-01T08:30:00+08:00`: local time with its offset, as FunctionGraph writes it. */
+export function isoWithOffset(date: Date): string {
+  const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
+  );
+}

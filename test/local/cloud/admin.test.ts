@@ -125,7 +125,7 @@ describe('admin routes', () => {
   });
 
   it('answers on loopback only', () => {
-    const control: AdminControl = { snapshot: () => ({}), traces: () => [], stats: () => ({}), faults: () => undefined, setFaults() {}, reset() {} };
+    const control: AdminControl = { snapshot: () => ({}), traces: () => [], stats: () => ({}), faults: () => undefined, invocations: () => [], setFaults() {}, reset() {} };
     const request = (remoteAddress: string) => ({ method: 'GET', path: '/__admin/state', body: Buffer.alloc(0), headers: { host: '127.0.0.1:4000' }, remoteAddress, localPort: 4000 });
     expect(handleAdmin(control, request('10.1.2.3')).status).toBe(403);
     expect(handleAdmin(control, request('::ffff:127.0.0.1')).status).toBe(200);
