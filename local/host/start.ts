@@ -114,7 +114,7 @@ function banner(host: Host, cloud: LocalCloud, fixture: Fixture, seed: string | 
     `${bold('hwc-warden')} runs serverless.yml's functions locally, against an embedded Huawei Cloud.`,
     '',
     `  status page   ${bold(`${host.url}/`)}`,
-    `  local cloud   ${cloud.url}   ${dim(`(KMS, CSMS, CSBS, SMN, IAM; ${data})`)}`,
+    `  local cloud   ${cloud.url}   ${dim(`(KMS, CSMS, CSBS, CBR, ECS, CTS, SMN, IAM, FunctionGraph; ${data})`)}`,
     '',
     bold('functions'),
     ...functions,
