@@ -15,7 +15,9 @@ import { deployedFunctions, describeDeployed } from './info.ts';
 import { chooseStage } from './naming.ts';
 import type { Owner } from './naming.ts';
 import { observeRegion } from './observe.ts';
+import type { ObservedRegion } from './observed.ts';
 import { parseParams } from './params.ts';
+import type { Params } from './params.ts';
 import { describePlan, planDeploy, planRemove } from './plan.ts';
 import type { DeployPlan } from './plan.ts';
 import { chooseRegions, projectIdsFor, projectSources } from './regions.ts';
@@ -59,6 +61,26 @@ export interface RemoveOptions extends TargetOptions {
   readonly functions?: readonly string[] | undefined;
 }
 
+/** What every command reads before any call: serverless.yml, the stage, the regions and the credentials. */
+function readSetting(options: TargetOptions, io: CommandIo, params?: Params) {
+  const service = loadServerless(join(io.root, 'serverless.yml'), params ? { params } : {});
+  const stage = chooseStage(options.stage, service.provider.stage);
+  const owner: Owner = { service: service.service, stage };
+  const { regions } = chooseRegions(options.region, io.env, service.provider.region);
+  return { service, stage, owner, regions, credentials: credentialsFromEnv(io.env) };
+}
+
+/** Observes and plans every region before anything is written anywhere. */
+async function planEveryRegion(
+  targets: readonly Target[],
+  owner: Owner,
+  planFor: (observed: ObservedRegion, target: Target) => DeployPlan,
+): Promise<Array<{ target: Target; plan: DeployPlan }>> {
+  const plans: Array<{ target: Target; plan: DeployPlan }> = [];
+  for (const target of targets) plans.push({ target, plan: planFor(await observeRegion(target.fg, owner), target) });
+  return plans;
+}
+
 /** One region's FunctionGraph, signed for that region's project. */
 interface Target {
   readonly region: string;
@@ -69,11 +91,7 @@ interface Target {
 
 export async function deployCommand(options: DeployOptions, io: CommandIo): Promise<number> {
   // Parse: all of it before any call.
-  const params = parseParams(options.params ?? []);
-  const service = loadServerless(join(io.root, 'serverless.yml'), { params });
-  const stage = chooseStage(options.stage, service.provider.stage);
-  const { regions } = chooseRegions(options.region, io.env, service.provider.region);
-  const credentials = credentialsFromEnv(io.env);
+  const { service, stage, owner, regions, credentials } = readSetting(options, io, parseParams(options.params ?? []));
   const artifacts = await (io.build ?? (() => builtArtifacts(io.root)))();
   const desiredIn = (region: string, projectId: string): DesiredState =>
     desiredState(service, { stage, region, projectId, artifacts, functions: options.functions });
@@ -81,12 +99,8 @@ export async function deployCommand(options: DeployOptions, io: CommandIo): Prom
   for (const fn of desiredIn(regions[0] as string, '0'.repeat(32)).functions) for (const value of Object.values(fn.encryptedUserData)) maskLater(value.reveal());
 
   return withTargets(regions, credentials, io, async (targets) => {
-    // Observe and plan every region before writing anywhere.
-    const plans: Array<{ target: Target; plan: DeployPlan }> = [];
-    for (const target of targets) {
-      const observed = await observeRegion(target.fg, { service: service.service, stage });
-      plans.push({ target, plan: planDeploy(observed, desiredIn(target.region, target.projectId), { prune: options.prune ?? false }) });
-    }
+    const plans = await planEveryRegion(targets, owner, (observed, target) =>
+      planDeploy(observed, desiredIn(target.region, target.projectId), { prune: options.prune ?? false }));
     const refused = plans.filter(({ plan }) => plan.conflicts.length > 0);
     if (options.plan || refused.length > 0) {
       for (const { plan } of plans) print(io.stdout, describePlan(plan));
@@ -101,16 +115,9 @@ export async function deployCommand(options: DeployOptions, io: CommandIo): Prom
 }
 
 export async function removeCommand(options: RemoveOptions, io: CommandIo): Promise<number> {
-  const service = loadServerless(join(io.root, 'serverless.yml'));
-  const stage = chooseStage(options.stage, service.provider.stage);
-  const { regions } = chooseRegions(options.region, io.env, service.provider.region);
-  const credentials = credentialsFromEnv(io.env);
+  const { owner, regions, credentials } = readSetting(options, io);
   return withTargets(regions, credentials, io, async (targets) => {
-    const plans: Array<{ target: Target; plan: DeployPlan }> = [];
-    for (const target of targets) {
-      const observed = await observeRegion(target.fg, { service: service.service, stage });
-      plans.push({ target, plan: planRemove(observed, { service: service.service, stage, region: target.region }, options.functions) });
-    }
+    const plans = await planEveryRegion(targets, owner, (observed, target) => planRemove(observed, { ...owner, region: target.region }, options.functions));
     if (options.plan) {
       for (const { plan } of plans) print(io.stdout, describePlan(plan).replace('up to date: nothing to change', 'nothing to remove'));
       return 0;
@@ -120,11 +127,7 @@ export async function removeCommand(options: RemoveOptions, io: CommandIo): Prom
 }
 
 export async function infoCommand(options: TargetOptions, io: CommandIo): Promise<number> {
-  const service = loadServerless(join(io.root, 'serverless.yml'));
-  const stage = chooseStage(options.stage, service.provider.stage);
-  const { regions } = chooseRegions(options.region, io.env, service.provider.region);
-  const credentials = credentialsFromEnv(io.env);
-  const owner: Owner = { service: service.service, stage };
+  const { service, stage, owner, regions, credentials } = readSetting(options, io);
   const local = localDigests(io.root, service);
   return withTargets(regions, credentials, io, async (targets) => {
     print(io.stdout, `${service.service} (stage ${stage}); code compared with ${Object.keys(local).length > 0 ? 'dist/<function>.zip' : 'no local build (run npm run build)'}`);

@@ -1,27 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { warden } from './support.ts';
 
 /** The `warden` command's text output, in process: what came from outside never reaches the terminal raw. */
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `warden …args`, capturing what it writes. */
-async function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const RAW_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
