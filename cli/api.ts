@@ -56,6 +56,7 @@ export async function apiCommand(argv: readonly string[], io: ApiIo = {}): Promi
     if (!(error instanceof HwcError)) throw error;
     // The error's fields as JSON; an HwcError never carries a credential (shared/hwc/errors.ts).
     process.stderr.write(`${printableJson(JSON.stringify({ error: error.toJSON() }, null, 2))}\n`);
+    if (error.status === 401 && target.onUnauthorized) process.stderr.write(`warden api: ${target.onUnauthorized}\n`);
     return 1;
   } finally {
     await target.close();
@@ -116,6 +117,8 @@ function validInput(entry: OperationEntry, name: string, { text, where }: { text
 interface Target {
   readonly client: HuaweiCloud;
   readonly description: string;
+  /** What to do when this cloud refuses the credentials warden api chose for it. */
+  readonly onUnauthorized?: string;
   close(): Promise<void>;
 }
 
@@ -144,6 +147,10 @@ async function chooseCloud(values: Record<string, string | boolean | undefined>,
   return {
     client,
     description: `the embedded cloud at ${url} (npm start), as its demo user`,
+    onUnauthorized:
+      `the embedded cloud at ${url} does not know its demo user: it was seeded with users of its own (--seed). ` +
+      `Sign as one of them: --from-env with HUAWEICLOUD_ENDPOINT_URL=${url} and that user's HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, ` +
+      'HUAWEICLOUD_SDK_PROJECT_ID and HUAWEICLOUD_REGION',
     close: () => client.close(),
   };
 }

@@ -103,6 +103,23 @@ describe('warden api', () => {
     expect(Number(fromEnv.stdout)).toBe(cloud.state.keys.size);
     expect(fromEnv.stderr).toContain(`the cloud HUAWEICLOUD_* names: region ${region}`);
   });
+
+  it('says how to sign when the running cloud was seeded with users of its own', async () => {
+    const demo = demoFixture();
+    const own = { ...demo.users[0]!, userName: 'alice', ak: 'ALICEOWNACCESSKEY000', sk: 'alice-own-secret-key-0123456789abcdef0123' };
+    const seeded = await startCloud({ port: 0, fixture: { ...demo, users: [own] } });
+    try {
+      const { code, stdout, stderr } = await warden('api', 'kms', 'listKeys', '--cloud-port', String(seeded.port));
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(JSON.parse(stderr.slice(stderr.indexOf('{'), stderr.lastIndexOf('}') + 1)).error.status).toBe(401);
+      expect(stderr).toContain('does not know its demo user: it was seeded with users of its own (--seed)');
+      expect(stderr).toContain(`--from-env with HUAWEICLOUD_ENDPOINT_URL=${seeded.url}`);
+      expect(stderr).not.toContain(own.sk);
+    } finally {
+      await seeded.close();
+    }
+  });
 });
 
 function freePort(): Promise<number> {
