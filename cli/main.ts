@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import { buildFunctions } from '../deploy/build.ts';
 import { loadFixture, startCloud } from '../local/cloud/index.ts';
-import { start } from '../local/host/index.ts';
+import { start, START_OPTIONS } from '../local/host/index.ts';
 import { DEPLOY_COMMANDS, DEPLOY_USAGE, deployCli } from './deploy.ts';
 import { apiCommand } from './api.ts';
 import { eventsCommand } from './events.ts';
@@ -57,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`warden ${version(ROOT)}\n`);
         return 0;
       case 'start':
+        parseCommand('start', rest, START_OPTIONS);
         return await start(rest);
       case 'cloud':
         return await cloud(rest);

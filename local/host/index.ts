@@ -8,6 +8,6 @@ export { demoFixture, demoKeyId } from './demo-fixture.ts';
 export { liveLog } from './live-log.ts';
 export { parseCron, nextCronTime, CronError } from './cron.ts';
 export { parseSchedule, parseRate, nextFire, ScheduleError } from './schedule.ts';
-export { start } from './start.ts';
+export { start, START_OPTIONS } from './start.ts';
 export { signedCurl, webhookSecretVariable } from './webhook-secrets.ts';
 export type { WebhookSecret, WebhookSecretSource } from './webhook-secrets.ts';

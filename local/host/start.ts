@@ -26,18 +26,17 @@ export interface StartIo {
 /** The package root: serverless.yml and functions/ are found here whatever the working directory. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** `warden start`'s options (cli/main.ts checks them first, answering a wrong one in the CLI's words). */
+export const START_OPTIONS = {
+  port: { type: 'string' },
+  'cloud-port': { type: 'string' },
+  seed: { type: 'string' },
+  'time-scale': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+} as const;
+
 export async function start(argv: readonly string[], io: StartIo = process): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      port: { type: 'string' },
-      'cloud-port': { type: 'string' },
-      seed: { type: 'string' },
-      'time-scale': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: [...argv], options: START_OPTIONS, strict: true });
   const port = parsePort(values.port ?? io.env['PORT'] ?? '3000', values.port !== undefined ? '--port' : 'PORT');
   const cloudPort = parsePort(values['cloud-port'] ?? io.env['WARDEN_CLOUD_PORT'] ?? '4000', values['cloud-port'] !== undefined ? '--cloud-port' : 'WARDEN_CLOUD_PORT');
   if (port !== 0 && port === cloudPort) throw new Error(`the host and the local cloud need different ports (both ${port}): use --port or --cloud-port`);

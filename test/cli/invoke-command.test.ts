@@ -109,5 +109,8 @@ describe('warden, the other commands', () => {
       'warden invoke: unknown option --evnt (did you mean --event?); warden invoke takes --event <value>, --data <value>, --dry-run, --raw, --local, --seed <value>, --user-data-from-serverless (warden invoke --help)\n',
     );
     expect((await warden('build', '--code-cach')).stderr).toMatch(/unknown option --code-cach \(did you mean --code-cache\?\); warden build takes --code-cache/);
+    const start = await warden('start', '--time-scal', '60');
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(/^warden start: unknown option --time-scal \(did you mean --time-scale\?\); warden start takes --port <value>, --cloud-port <value>/);
   });
 });
