@@ -70,15 +70,13 @@ function readSetting(options: TargetOptions, io: CommandIo, params?: Params) {
   return { service, stage, owner, regions, credentials: credentialsFromEnv(io.env) };
 }
 
-/** Observes and plans every region before anything is written anywhere. */
-async function planEveryRegion(
+/** Observes (all regions at once: reads only) and plans every region before anything is written anywhere. */
+function planEveryRegion(
   targets: readonly Target[],
   owner: Owner,
   planFor: (observed: ObservedRegion, target: Target) => DeployPlan,
 ): Promise<Array<{ target: Target; plan: DeployPlan }>> {
-  const plans: Array<{ target: Target; plan: DeployPlan }> = [];
-  for (const target of targets) plans.push({ target, plan: planFor(await observeRegion(target.fg, owner), target) });
-  return plans;
+  return Promise.all(targets.map(async (target) => ({ target, plan: planFor(await observeRegion(target.fg, owner), target) })));
 }
 
 /** One region's FunctionGraph, signed for that region's project. */
