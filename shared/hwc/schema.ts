@@ -107,9 +107,40 @@ export async function callAndParse<S extends z.ZodMiniType>(ctx: ApiContext, spe
   return parseResponse(schema, result, spec.operation);
 }
 
-export function formatIssues(error: z.core.$ZodError): string {
+/** The list of a `callAndParseList` envelope: its elements were validated one by one as they arrived. */
+export const streamedList = z.array(z.unknown());
+
+/**
+ * One call whose answer lists its items under `field` (a page of backups, of servers): the list is read element
+ * by element as the answer arrives (the transport's `streamArray`), each element validated by `element` at once,
+ * so the page never exists whole; the rest of the answer is validated by `envelope`, which gives `field` as
+ * `streamedList`. An element that does not fit fails the call naming where it sat (`backups.17.status: …`); an
+ * answer without the list fails as a missing field does.
+ */
+export async function callAndParseList<E extends z.ZodMiniType, S extends z.ZodMiniType<Record<string, unknown>>>(
+  ctx: ApiContext,
+  spec: CallSpec,
+  field: string,
+  element: E,
+  envelope: S,
+): Promise<{ readonly items: z.output<E>[]; readonly envelope: z.output<S> }> {
+  const streamArray = {
+    field,
+    element: (value: unknown, index: number): z.output<E> => {
+      const parsed = element.safeParse(value);
+      if (parsed.success) return parsed.data;
+      throw new Error(formatIssues(parsed.error, `${field}.${index}`));
+    },
+  };
+  const result = await ctx.transport.call({ ...spec, streamArray });
+  const parsed = parseResponse(envelope, result, spec.operation);
+  return { items: parsed[field] as z.output<E>[], envelope: parsed };
+}
+
+/** The first five issues, each at its path (below `at`, when given: `backups.17`). */
+export function formatIssues(error: z.core.$ZodError, at?: string): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => `${[...(at === undefined ? [] : [at]), ...issue.path].join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
 }
