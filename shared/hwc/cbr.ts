@@ -2,7 +2,7 @@ import * as z from '../zod.ts';
 import { listToTotal } from './counted.ts';
 import { DEFAULT_PAGE_SIZE, pageSize } from './paginate.ts';
 import { callAndParse, callAndParseList, numberish, optional, pageParam, parseRequest, present, streamedList, stringish } from './schema.ts';
-import type { ApiContext, CallOptions, OffsetListingOptions } from './schema.ts';
+import type { ApiContext, CallOptions, OffsetListingOptions, PickingListingOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
 import type { CallSpec } from './transport.ts';
 
@@ -156,9 +156,14 @@ export class CbrApi {
    * answers' `count` (see counted.ts); once the first page has given it, `pagesInFlight` pages at a time.
    * Offsets shift when backups come or go while the pages are read: the total then changes and the listing
    * fails rather than skip one; an `end_time` keeps the backups made meanwhile out of it. Each page is read
-   * backup by backup as it arrives, so a page of 1,000 (≈ 2.6 MB with their disk backups) is never held whole.
+   * backup by backup as it arrives, so a page of 1,000 (≈ 2.6 MB with their disk backups) is never held whole,
+   * and only what `options.pick` keeps of each backup is held until the page is consumed.
    */
-  listBackups(params: Omit<ListBackupsRequest, 'marker'> = {}, options: OffsetListingOptions = {}): AsyncGenerator<Backup, void, undefined> {
+  listBackups<T extends { readonly id: string } = Backup>(
+    params: Omit<ListBackupsRequest, 'marker'> = {},
+    options: PickingListingOptions<Backup, T> = {},
+  ): AsyncGenerator<T, void, undefined> {
+    const pick = options.pick ?? ((backup: Backup) => backup as unknown as T);
     const request = parseRequest(ListBackupsRequestSchema, { ...params, limit: params.limit ?? DEFAULT_PAGE_SIZE }, 'cbr.listBackups');
     const { offset, ...filter } = request;
     const limit = Number(filter.limit);
@@ -167,7 +172,7 @@ export class CbrApi {
       async (at, abandoned) => {
         const signal = options.signal ? AbortSignal.any([options.signal, abandoned]) : abandoned;
         const spec = { operation: 'cbr.listBackups', service: 'cbr', method: 'GET', path: this.path`/backups`, query: { ...filter, offset: String(at) }, signal } as const;
-        const page = await callAndParseList(this.ctx, spec, 'backups', BackupSchema, ListBackupsEnvelopeSchema);
+        const page = await callAndParseList(this.ctx, spec, { field: 'backups', element: BackupSchema, envelope: ListBackupsEnvelopeSchema, pick });
         return { items: page.items, total: page.envelope.count };
       },
     );

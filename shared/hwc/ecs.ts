@@ -131,7 +131,7 @@ export class EcsApi {
         const signal = options.signal ? AbortSignal.any([options.signal, abandoned]) : abandoned;
         const query = { ...request, offset: String(at / limit + 1) };
         const spec = { operation: 'ecs.listServersDetails', service: 'ecs', method: 'GET', path: this.path`/cloudservers/detail`, query, signal } as const;
-        const page = await callAndParseList(this.ctx, spec, 'servers', ServerDetailSchema, ListServersDetailsEnvelopeSchema);
+        const page = await callAndParseList(this.ctx, spec, { field: 'servers', element: ServerDetailSchema, envelope: ListServersDetailsEnvelopeSchema, pick: (server) => server });
         return { items: page.items, total: page.envelope.count };
       },
     );
