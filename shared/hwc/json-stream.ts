@@ -86,7 +86,16 @@ export class ArrayFieldSplitter {
           continue;
         }
         if (backslash !== -1 && backslash < i) backslash = chunk.indexOf(BACKSLASH, i);
-        const quote = chunk.indexOf(QUOTE, i);
+        // Most strings are short (keys, ids): a few bytes looked at here cost less than a call to indexOf.
+        let quote = -1;
+        const near = Math.min(n, i + 24);
+        for (let j = i; j < near; j++) {
+          if (chunk[j] === QUOTE) {
+            quote = j;
+            break;
+          }
+        }
+        if (quote === -1 && near < n) quote = chunk.indexOf(QUOTE, near);
         if (backslash !== -1 && (quote === -1 || backslash < quote)) {
           i = backslash; // the loop's i++ steps onto the escaped byte, skipped above
           escaped = true;
