@@ -108,6 +108,13 @@ export class ArrayFieldSplitter {
         continue;
       }
       const byte = chunk[i]!;
+      if (depth > IN_ARRAY && this.inArray) {
+        // Inside an element: only strings and brackets matter until it closes.
+        if (byte === QUOTE) inString = true;
+        else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth++;
+        else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) depth--;
+        continue;
+      }
       if (this.inArray && depth === IN_ARRAY) {
         // Between the array's elements, or at the first byte of one.
         if (byte === COMMA || byte === CLOSE_ARRAY) {
