@@ -29,7 +29,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDe
  * with details and tags: 0.6–0.8 MB; 805 KB measured with five tags a key). While it is read and parsed a body
  * costs ≈ 3.5× its size (bytes, text, objects: measured 1.25× for the objects), and a listing holds at most
  * three at once (two pages in flight, one read ahead): ≈ 85 MB at worst, within a 256 MB function beside
- * Node's own ≈ 60 MB. Past it the call fails; nothing of the body is parsed.
+ * Node's own ≈ 60 MB. Past it the call fails; nothing of the body is parsed. (Calls with `streamArray`, the
+ * large CBR and ECS listing pages, hold only what their `element` keeps; the cap applies to them all the same.)
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TIMEOUTS: TimeoutPolicy = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
