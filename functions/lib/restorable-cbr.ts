@@ -64,10 +64,11 @@ export interface CbrObservation {
  * fails or cannot prove it is complete fails the run (thrown); a server listing that does is reported per server.
  */
 export async function observeCbr(cloud: HuaweiCloud, policy: Pick<Policy, 'concurrency'>, now: Date): Promise<CbrObservation> {
-  // Few pages at a time: a page of 1,000 backups is ≈ 2.6 MB of JSON (≈ 10 MB parsed), read faster than it is
-  // parsed, so more in flight only adds memory (BENCHMARKS.md). The server listing is 5 pages beside 50.
+  // Every call the policy allows in flight: pages are read backup by backup as they arrive and only a
+  // server's newest is kept (pickBackup), so a page in flight holds little and more of them cost no memory
+  // (BENCHMARKS.md, bench 6). The server listing is 5 pages beside 50: one at a time keeps pace.
   const serverPages = 1;
-  const backupPages = Math.max(1, Math.min(2, policy.concurrency - serverPages));
+  const backupPages = Math.max(1, policy.concurrency - serverPages);
   const stop = new AbortController();
   const inventory = listServers(cloud, serverPages, stop.signal);
   const newest = new Map<string, KeptBackup>();
@@ -76,11 +77,11 @@ export async function observeCbr(cloud: HuaweiCloud, policy: Pick<Policy, 'concu
   try {
     const listing = cloud.use(CbrApi).listBackups(
       { resource_type: 'OS::Nova::Server', image_type: 'backup', end_time: `${now.toISOString().slice(0, 19)}Z`, sort: 'created_at:desc,id:desc', limit: 1000 },
-      { pagesInFlight: backupPages },
+      { pagesInFlight: backupPages, pick: (backup) => pickBackup(backup, newest) },
     );
-    for await (const backup of listing) {
+    for await (const read of listing) {
       backupsRead++;
-      keepNewest(backup, newest, unreadable);
+      keepNewest(read, newest, unreadable);
     }
   } catch (error) {
     stop.abort();
@@ -90,26 +91,50 @@ export async function observeCbr(cloud: HuaweiCloud, policy: Pick<Policy, 'concu
   return { inventory: await inventory, newest, unreadable, backupsRead };
 }
 
-function keepNewest(backup: Backup, newest: Map<string, KeptBackup>, unreadable: Map<string, string[]>): void {
+/**
+ * What is kept of a backup the moment the listing reads it: the backup (its created_at read, or `kept` undefined
+ * when that cannot be done), or only its id when a newer backup of its server is kept already, which it can then
+ * never displace. Most backups are passed over so (a server has one newest among its dozens), so a page in flight
+ * holds little, and what it held is young garbage (BENCHMARKS.md, bench 6).
+ */
+type ReadBackup = { readonly id: string; readonly serverId: string; readonly kept: KeptBackup | undefined } | { readonly id: string; readonly serverId?: undefined };
+
+function pickBackup(backup: Backup, newest: ReadonlyMap<string, KeptBackup>): ReadBackup {
   const createdAt = tryCtsTimeToDate(backup.created_at)?.getTime();
-  if (createdAt === undefined) {
-    const ids = unreadable.get(backup.resource_id);
-    if (ids) ids.push(backup.id);
-    else unreadable.set(backup.resource_id, [backup.id]);
+  if (createdAt === undefined) return { id: backup.id, serverId: backup.resource_id, kept: undefined };
+  const kept = newest.get(backup.resource_id);
+  if (kept !== undefined && isNewer(kept, createdAt, backup.id)) return { id: backup.id };
+  return {
+    id: backup.id,
+    serverId: backup.resource_id,
+    kept: {
+      id: backup.id,
+      status: backup.status,
+      createdAt,
+      expiredAt: backup.expired_at,
+      mode: backup.extend_info?.supported_restore_mode,
+      children: backup.children,
+      vaultId: backup.vault_id,
+      serverName: backup.resource_name ?? '',
+    },
+  };
+}
+
+/** Whether `kept` is newer than a backup made at `createdAt` with id `id` (the same time: the larger id wins). */
+function isNewer(kept: KeptBackup, createdAt: number, id: string): boolean {
+  return kept.createdAt > createdAt || (kept.createdAt === createdAt && kept.id > id);
+}
+
+function keepNewest(read: ReadBackup, newest: Map<string, KeptBackup>, unreadable: Map<string, string[]>): void {
+  if (read.serverId === undefined) return;
+  if (read.kept === undefined) {
+    const ids = unreadable.get(read.serverId);
+    if (ids) ids.push(read.id);
+    else unreadable.set(read.serverId, [read.id]);
     return;
   }
-  const kept = newest.get(backup.resource_id);
-  if (kept !== undefined && (kept.createdAt > createdAt || (kept.createdAt === createdAt && kept.id > backup.id))) return;
-  newest.set(backup.resource_id, {
-    id: backup.id,
-    status: backup.status,
-    createdAt,
-    expiredAt: backup.expired_at,
-    mode: backup.extend_info?.supported_restore_mode,
-    children: backup.children,
-    vaultId: backup.vault_id,
-    serverName: backup.resource_name ?? '',
-  });
+  const kept = newest.get(read.serverId);
+  if (kept === undefined || !isNewer(kept, read.kept.createdAt, read.kept.id)) newest.set(read.serverId, read.kept);
 }
 
 // ---- plan -------------------------------------------------------------------------------------

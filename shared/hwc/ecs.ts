@@ -1,7 +1,7 @@
 import * as z from '../zod.ts';
 import { listToTotal } from './counted.ts';
 import { DEFAULT_PAGE_SIZE, pageSize } from './paginate.ts';
-import { callAndParse, numberish, optional, pageParam, parseRequest, present, stringish } from './schema.ts';
+import { callAndParse, callAndParseList, numberish, optional, pageParam, parseRequest, present, streamedList, stringish } from './schema.ts';
 import type { ApiContext, CallOptions, OffsetListingOptions } from './schema.ts';
 import { pathOf } from './transport.ts';
 import type { CallSpec } from './transport.ts';
@@ -58,6 +58,9 @@ export type ServerDetail = z.output<typeof ServerDetailSchema>;
 
 export const ListServersDetailsResponseSchema = z.object({ servers: z.array(ServerDetailSchema), count: optional(numberish) });
 export type ListServersDetailsResponse = z.output<typeof ListServersDetailsResponseSchema>;
+
+/** A ListServersDetails answer without its servers, which `listServersDetails` reads one by one as they arrive. */
+const ListServersDetailsEnvelopeSchema = z.object({ servers: streamedList, count: optional(numberish) });
 
 export const ServerBlockDeviceSchema = z.object({
   /** The disk's id (the same as `id`, the attachment's). */
@@ -116,7 +119,8 @@ export class EcsApi {
 
   /**
    * Every server matching the filters, `limit` a page (default 100), proven complete against the answers'
-   * `count` (see counted.ts); once the first page has given it, `pagesInFlight` pages at a time.
+   * `count` (see counted.ts); once the first page has given it, `pagesInFlight` pages at a time. Each page is read
+   * server by server as it arrives (`callAndParseList`): a page of 1,000 (≈ 1.9 MB) is never held whole.
    */
   listServersDetails(params: Omit<ListServersDetailsRequest, 'offset'> = {}, options: OffsetListingOptions = {}): AsyncGenerator<ServerDetail, void, undefined> {
     const request = parseRequest(ListServersDetailsRequestSchema, { ...params, limit: params.limit ?? DEFAULT_PAGE_SIZE }, 'ecs.listServersDetails');
@@ -126,8 +130,9 @@ export class EcsApi {
       async (at, abandoned) => {
         const signal = options.signal ? AbortSignal.any([options.signal, abandoned]) : abandoned;
         const query = { ...request, offset: String(at / limit + 1) };
-        const page = await this.get('ecs.listServersDetails', this.path`/cloudservers/detail`, query, ListServersDetailsResponseSchema, { signal });
-        return { items: page.servers, total: page.count };
+        const spec = { operation: 'ecs.listServersDetails', service: 'ecs', method: 'GET', path: this.path`/cloudservers/detail`, query, signal } as const;
+        const page = await callAndParseList(this.ctx, spec, { field: 'servers', element: ServerDetailSchema, envelope: ListServersDetailsEnvelopeSchema, pick: (server) => server });
+        return { items: page.items, total: page.envelope.count };
       },
     );
   }

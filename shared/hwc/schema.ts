@@ -61,6 +61,15 @@ export interface OffsetListingOptions extends CallOptions {
   readonly pagesInFlight?: number | undefined;
 }
 
+/**
+ * Options of a listing read item by item as its pages arrive (`callAndParseList`): `pick` chooses what to keep of
+ * each item the moment it is read (default: all of it), so a caller that needs little of most items holds little
+ * while the pages are in flight. Its result must keep the item's `id`: the listing proves itself complete by them.
+ */
+export interface PickingListingOptions<I, T extends { readonly id: string }> extends OffsetListingOptions {
+  readonly pick?: ((item: I) => T) | undefined;
+}
+
 /** Validates what a caller passes in; a bad value fails before anything is sent, naming the field. */
 export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown, operation: string): z.output<S> {
   const parsed = schema.safeParse(input);
@@ -107,9 +116,40 @@ export async function callAndParse<S extends z.ZodMiniType>(ctx: ApiContext, spe
   return parseResponse(schema, result, spec.operation);
 }
 
-export function formatIssues(error: z.core.$ZodError): string {
+/** The list of a `callAndParseList` envelope: its elements were validated one by one as they arrived. */
+export const streamedList = z.array(z.unknown());
+
+/**
+ * One call whose answer lists its items under `field` (a page of backups, of servers): the list is read element
+ * by element as the answer arrives (the transport's `streamArray`), each element validated by `element` and
+ * handed to `pick` at once, so the page never exists whole and only what `pick` returns is kept of it; the rest
+ * of the answer is validated by `envelope`, which gives `field` as `streamedList`. An element that does not fit
+ * fails the call naming where it sat (`backups.17.status: …`); an answer without the list fails as a missing
+ * field does.
+ */
+export async function callAndParseList<E extends z.ZodMiniType, S extends z.ZodMiniType<Record<string, unknown>>, T>(
+  ctx: ApiContext,
+  spec: CallSpec,
+  list: { readonly field: string; readonly element: E; readonly envelope: S; readonly pick: (item: z.output<E>) => T },
+): Promise<{ readonly items: T[]; readonly envelope: z.output<S> }> {
+  const { field, element, pick } = list;
+  const streamArray = {
+    field,
+    element: (value: unknown, index: number): T => {
+      const parsed = element.safeParse(value);
+      if (parsed.success) return pick(parsed.data);
+      throw new Error(formatIssues(parsed.error, `${field}.${index}`));
+    },
+  };
+  const result = await ctx.transport.call({ ...spec, streamArray });
+  const parsed = parseResponse(list.envelope, result, spec.operation);
+  return { items: parsed[field] as T[], envelope: parsed };
+}
+
+/** The first five issues, each at its path (below `at`, when given: `backups.17`). */
+export function formatIssues(error: z.core.$ZodError, at?: string): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => `${[...(at === undefined ? [] : [at]), ...issue.path].join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
 }

@@ -5,6 +5,7 @@ import type { Dispatcher, Pool } from 'undici';
 import PoolClass from 'undici/lib/dispatcher/pool.js';
 import poolRequest from 'undici/lib/api/api-request.js';
 import { HwcError, LocalErrorCode, isRecord, parseErrorBody } from './errors.ts';
+import { ArrayFieldSplitter, MalformedJsonError } from './json-stream.ts';
 import type { Endpoints, ServiceName } from './endpoints.ts';
 
 /** Signed, pooled, retried JSON-over-HTTP calls to Huawei Cloud. One Transport per client. */
@@ -28,7 +29,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDe
  * with details and tags: 0.6–0.8 MB; 805 KB measured with five tags a key). While it is read and parsed a body
  * costs ≈ 3.5× its size (bytes, text, objects: measured 1.25× for the objects), and a listing holds at most
  * three at once (two pages in flight, one read ahead): ≈ 85 MB at worst, within a 256 MB function beside
- * Node's own ≈ 60 MB. Past it the call fails; nothing of the body is parsed.
+ * Node's own ≈ 60 MB. Past it the call fails; nothing of the body is parsed. (Calls with `streamArray`, the
+ * large CBR and ECS listing pages, hold only what their `element` keeps; the cap applies to them all the same.)
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TIMEOUTS: TimeoutPolicy = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
@@ -68,6 +70,19 @@ export interface CallSpec {
   /** Authenticate the call (false only for obtaining a token). Default true. */
   readonly authenticated?: boolean;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * A listing whose pages are large: its top-level array `field` is read element by element as the answer
+   * arrives (json-stream.ts), each element handed to `element`, which validates it (throwing an Error whose
+   * message names what is wrong) and returns what to keep. The call's body is then the answer with `field`
+   * holding what `element` returned, in order. A new array every attempt: nothing of a failed attempt is kept.
+   * Only a success (status < 400) is read so; an error answer is read whole, as for every call.
+   */
+  readonly streamArray?: StreamedArray | undefined;
+}
+
+export interface StreamedArray {
+  readonly field: string;
+  readonly element: (value: unknown, index: number) => unknown;
 }
 
 export interface CallResult {
@@ -185,7 +200,8 @@ export class Transport {
     if (this.options.userAgent) sent['User-Agent'] = this.options.userAgent;
 
     let response: Dispatcher.ResponseData;
-    let text: string;
+    let text: string | undefined;
+    let streamed: { ok: true; value: unknown } | undefined;
     try {
       response = await poolRequest.call(target.pool, {
         method: spec.method,
@@ -194,7 +210,11 @@ export class Transport {
         body: payload,
         signal: spec.signal,
       });
-      text = await readCapped(response, this.maxResponseBytes, spec.operation, attempt);
+      if (spec.streamArray !== undefined && response.statusCode < 400) {
+        streamed = await readStreamed(response, this.maxResponseBytes, spec.operation, attempt, spec.streamArray);
+      } else {
+        text = await readCapped(response, this.maxResponseBytes, spec.operation, attempt);
+      }
     } catch (cause) {
       if (cause instanceof HwcError) throw cause; // an answer over the cap: not retried
       const error = new HwcError({
@@ -212,7 +232,7 @@ export class Transport {
 
     const responseHeaders = flattenHeaders(response.headers);
     const requestId = responseHeaders['x-request-id'] ?? responseHeaders['x-openstack-request-id'];
-    const parsed = parseBody(text);
+    const parsed = streamed ?? parseBody(text ?? '');
     const status = response.statusCode;
     const failed = status >= 400 || (parsed.ok && hasErrorBody(parsed.value));
     if (!failed) {
@@ -334,6 +354,60 @@ async function readCapped(response: Dispatcher.ResponseData, cap: number, operat
   const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
   // As undici's text() (WHATWG "UTF-8 decode"): a leading byte order mark is not part of the text.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * A success answer read as it arrives, its array `stream.field` split into elements (`CallSpec.streamArray`), under
+ * the same size cap as `readCapped`. What is not valid JSON, and an element `stream.element` refuses, fails the
+ * call (not retried, as an invalid answer read whole is not); the rest of the body is then not read.
+ */
+async function readStreamed(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number, stream: StreamedArray): Promise<{ ok: true; value: unknown }> {
+  const declared = response.headers['content-length'];
+  if (typeof declared === 'string' && /^\d+$/.test(declared) && Number(declared) > cap) throw tooLarge(response, cap, operation, attempt, `declares ${declared} bytes`);
+  const items: unknown[] = [];
+  const splitter = new ArrayFieldSplitter(stream.field, (value, index) => {
+    items.push(stream.element(value, index));
+  });
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > cap) throw tooLarge(response, cap, operation, attempt, `ran past ${cap} bytes`);
+    const problem = attemptTo(() => splitter.push(chunk));
+    if (problem !== undefined) throw invalidAnswer(response, operation, attempt, problem);
+  }
+  let body: unknown;
+  const problem = attemptTo(() => {
+    const split = splitter.end();
+    body = split.envelope;
+    if (split.streamed && isRecord(body)) body[stream.field] = items;
+  });
+  if (problem !== undefined) throw invalidAnswer(response, operation, attempt, problem);
+  return { ok: true, value: body };
+}
+
+/** Runs `step`; what it throws, as the message an invalid answer reports. */
+function attemptTo(step: () => void): string | undefined {
+  try {
+    step();
+    return undefined;
+  } catch (error) {
+    if (error instanceof MalformedJsonError) return `the response body is not valid JSON (${error.message})`;
+    return `unexpected response: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+function invalidAnswer(response: Dispatcher.ResponseData, operation: string, attempt: number, errorMsg: string): HwcError {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+  const requestId = response.headers['x-request-id'];
+  return new HwcError({
+    operation,
+    status: response.statusCode,
+    errorCode: LocalErrorCode.invalidResponse,
+    errorMsg,
+    requestId: typeof requestId === 'string' ? requestId : undefined,
+    attempts: attempt,
+  });
 }
 
 function tooLarge(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number, what: string): HwcError {

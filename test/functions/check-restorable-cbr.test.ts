@@ -70,6 +70,23 @@ describe('check-restorable on CBR', () => {
     expect(r.cloud.stats.byOperation).toEqual({ 'cbr.listVault': 1, 'ecs.listServersDetails': 1, 'cbr.listBackups': 1 });
   });
 
+  it("keeps each server's newest backup, passing over the older ones as they are read, and still sees an unreadable one read last", async () => {
+    const servers = ['s1', 's2', 's3'].map((id) => server(id));
+    const backups = servers.flatMap((s, n) => [1, 2, 3, 4].map((day) => backup(`${s.id}-d${day}`, s.id, day * 24 + n, day === 1 && s.id === 's2' ? { status: 'error' } : {})));
+    // Listed newest first, so the hour 99 backup comes last, after s3's newest is kept.
+    const r = await start(fixture(servers, [...backups, backup('s3-odd', 's3', 200, { created_at: '2024-05-20T99:00:00.000000' })]));
+    const report = await sweep(r);
+    expect(byServer(report)).toEqual({
+      s1: { status: 'applied', reason: 'restorable: CBR backup s1-d1 of 2024-05-31T00:00:00.000Z' },
+      s2: {
+        status: 'failed',
+        reason:
+          'not restorable: its status is error, not available; its restore mode is na: CBR cannot restore it; the backup of disk s2-sys is error; the backup of disk s2-data is error (CBR backup s2-d1 of 2024-05-30T23:00:00.000Z)',
+      },
+      s3: { status: 'failed', reason: 'not restorable: backup s3-odd has an unreadable created_at, so which backup is the newest cannot be told (CBR)' },
+    });
+  });
+
   it('names every condition the newest backup fails', async () => {
     const r = await start(
       fixture(
