@@ -411,18 +411,9 @@ function invalidAnswer(response: Dispatcher.ResponseData, operation: string, att
 }
 
 function tooLarge(response: Dispatcher.ResponseData, cap: number, operation: string, attempt: number, what: string): HwcError {
-  // Destroying the body aborts the request; the abort error it emits is this call's failure, reported below.
-  response.body.on('error', () => undefined);
-  response.body.destroy();
-  const requestId = response.headers['x-request-id'];
-  return new HwcError({
-    operation,
-    status: response.statusCode,
-    errorCode: LocalErrorCode.invalidResponse,
-    errorMsg: `the response body ${what}, over the ${cap}-byte limit (maxResponseBytes, HUAWEICLOUD_MAX_RESPONSE_BYTES); nothing of it was parsed`,
-    requestId: typeof requestId === 'string' ? requestId : undefined,
-    attempts: attempt,
-  });
+  // Destroying the body aborts the request; the abort error it emits is this call's failure, reported by the caller.
+  const message = `the response body ${what}, over the ${cap}-byte limit (maxResponseBytes, HUAWEICLOUD_MAX_RESPONSE_BYTES); nothing of it was parsed`;
+  return invalidAnswer(response, operation, attempt, message);
 }
 
 /** Builds a path from literal parts and parameters, percent-encoding each parameter. */
