@@ -1,7 +1,7 @@
 import nodeAssert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
@@ -177,6 +177,8 @@ export interface BuiltFunction {
   readonly bytes: number;
   readonly cacheBytes: number;
   readonly zipBytes: number;
+  /** Absolute paths of every file esbuild read to make the bundle (what a rebuild would depend on). */
+  readonly inputs: readonly string[];
 }
 
 export async function buildFunctions(root: string, outDir = join(root, 'dist'), options: FunctionBuildOptions = {}): Promise<BuiltFunction[]> {
@@ -191,7 +193,9 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist'), 
     const dir = join(outDir, name);
     mkdirSync(dir, { recursive: true });
     const code = join(dir, 'bundle.js');
-    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: code, metafile: true });
+    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: code, metafile: true }).catch((error: unknown) => {
+      throw new Error(`function ${name}: esbuild could not bundle ${sourceOf(name)}: ${error instanceof Error ? error.message : String(error)}`);
+    });
     checkTrims(result.metafile, name);
     const entry = join(dir, 'index.js');
     copyFileSync(LOADER, entry);
@@ -202,7 +206,22 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist'), 
     const archive = zip(files);
     const zipPath = join(outDir, `${name}.zip`);
     writeFileSync(zipPath, archive);
-    built.push({ name, bundle: entry, code, cache, zip: zipPath, digest: codeDigest(archive), bytes: statSync(code).size, cacheBytes: cache === undefined ? 0 : statSync(cache).size, zipBytes: archive.length });
+    // esbuild names its inputs relative to its working directory; stubs of the trims live in namespaces of their own.
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((path) => !/^[a-z-]+:/.test(path))
+      .map((path) => resolve(path));
+    built.push({
+      name,
+      bundle: entry,
+      code,
+      cache,
+      zip: zipPath,
+      digest: codeDigest(archive),
+      bytes: statSync(code).size,
+      cacheBytes: cache === undefined ? 0 : statSync(cache).size,
+      zipBytes: archive.length,
+      inputs,
+    });
   }
   return built;
 }

@@ -1,36 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { LogSink } from '../../shared/runtime/logger.ts';
 import { maskSecrets } from '../../shared/runtime/redact.ts';
-import { sourceOf } from '../../deploy/serverless.ts';
 import type { FunctionDefinition, ServiceDefinition, TriggerDefinition } from '../../deploy/serverless.ts';
-import { functionEnvironment, functionGraphContext } from '../function-context.ts';
-import type { FunctionGraphContext } from '../function-context.ts';
+import type { FunctionRunner, FunctionSnapshot, InvocationOutcome } from '../cloud/index.ts';
+import { functionEnvironment } from '../function-context.ts';
+import type { AgencyCredentials } from '../function-context.ts';
+import type { HostBuild } from './build.ts';
 import type { InvocationRecord, Journal, TriggerType } from './journal.ts';
 
 /**
- * One hosted function: its serverless.yml definition, its environment, and its handler, created once (a warm
- * FunctionGraph instance: policy and client live across invocations). `invoke` runs it with a
- * FunctionGraph-like context whose remaining time counts down from the function's timeout.
+ * One hosted function: its serverless.yml definition, its environment, and the zip `npm run build` makes of it
+ * (./build.ts), run by the embedded FunctionGraph's runner (local/cloud/functiongraph/process-runner.ts) as
+ * FunctionGraph runs it: unpacked, its handler string (`index.handler`) loaded in a warm Node.js process of its
+ * own, with a FunctionGraph context. `invoke` runs it once and says how it went.
  */
-
-export type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-
-interface HandlerModule {
-  createHandler?: (options?: { env?: Readonly<Record<string, string | undefined>>; logSink?: LogSink }) => Handler;
-  handler?: Handler;
-}
 
 export interface HostedFunction {
   readonly name: string;
   readonly description: string | undefined;
   readonly timeoutMs: number;
   readonly memorySize: number | undefined;
+  /** What the function's process sees (its webhook secret included); credentials come through its context. */
   readonly env: Readonly<Record<string, string>>;
   /** Active triggers, in serverless.yml order. */
   readonly triggers: readonly TriggerDefinition[];
-  readonly handler: Handler;
+  /** The function as the runner takes it: code, handler, memory, timeout, user data. */
+  readonly snapshot: FunctionSnapshot;
 }
 
 export interface Invocation {
@@ -39,12 +33,12 @@ export interface Invocation {
   readonly result: unknown;
   readonly threw: boolean;
   readonly timedOut: boolean;
-  /** Settles when the handler itself has settled (after a timeout it may still be running). */
+  /** Settles when the run itself has ended (after a shorter APIG timeout it may still be running). */
   readonly done: Promise<void>;
 }
 
 export interface EnvSources {
-  /** Connection to the cloud: `HUAWEICLOUD_*`. */
+  /** Where the cloud is: `HUAWEICLOUD_ENDPOINT_URL`, `_REGION`, `_SDK_PROJECT_ID`. */
   readonly cloud: Readonly<Record<string, string>>;
   /** This function's own webhook secret. */
   readonly webhookSecret: string;
@@ -63,47 +57,48 @@ export function functionEnv(service: ServiceDefinition, definition: FunctionDefi
   });
 }
 
-export async function loadFunction(
-  root: string,
-  service: ServiceDefinition,
-  name: string,
-  env: Record<string, string>,
-  logSink: LogSink,
-): Promise<HostedFunction> {
+export interface HostedFunctionSources {
+  readonly service: ServiceDefinition;
+  readonly name: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly build: HostBuild;
+  /** The embedded cloud the function acts on. */
+  readonly cloud: { readonly url: string; readonly region: string; readonly projectId: string };
+}
+
+export function hostedFunction({ service, name, env, build, cloud }: HostedFunctionSources): HostedFunction {
   const definition = service.functions[name] as FunctionDefinition;
-  const source = sourceOf(name);
-  let module: HandlerModule;
-  try {
-    module = (await import(pathToFileURL(join(root, source)).href)) as HandlerModule;
-  } catch (error) {
-    throw new Error(`cannot load ${source} for function ${name}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const handler =
-    typeof module.createHandler === 'function' ? module.createHandler({ env, logSink }) : typeof module.handler === 'function' ? module.handler : undefined;
-  if (!handler) throw new Error(`${source} exports neither createHandler nor handler`);
   const timeoutSeconds = definition.timeout ?? service.provider.timeout;
   const memory = definition.memorySize ?? (service.provider as { memorySize?: unknown }).memorySize;
+  const memorySize = typeof memory === 'number' ? memory : undefined;
+  // As `warden deploy` configures it: serverless.yml's variables as user data, the webhook secret encrypted.
+  const { WARDEN_WEBHOOK_SECRET: secret, ...userData } = functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData });
+  const snapshot: FunctionSnapshot = {
+    func_urn: `urn:fss:${cloud.region}:${cloud.projectId}:function:default:${name}:latest`,
+    func_name: name,
+    package: 'default',
+    project_id: cloud.projectId,
+    domain_id: '',
+    runtime: definition.runtime ?? service.provider.runtime,
+    handler: definition.handler,
+    memory_size: memorySize ?? 256,
+    timeout: timeoutSeconds,
+    user_data: userData,
+    encrypted_user_data: { WARDEN_WEBHOOK_SECRET: env['WARDEN_WEBHOOK_SECRET'] ?? secret ?? '' },
+    xrole: '',
+    code: { code_type: 'zip', code_filename: `${name}.zip`, file: build.zip, digest: build.digest },
+    revision: build.digest,
+    connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? cloud.url, region: cloud.region },
+  };
   return {
     name,
     description: definition.description,
     timeoutMs: timeoutSeconds * 1000,
-    memorySize: typeof memory === 'number' ? memory : undefined,
+    memorySize,
     env,
     triggers: definition.events.filter((trigger) => trigger.status === 'ACTIVE'),
-    handler,
+    snapshot,
   };
-}
-
-/** The FunctionGraph context of one invocation (local/function-context.ts). */
-export function functionContext(fn: HostedFunction, requestId: string, deadline: number, logSink: LogSink): FunctionGraphContext {
-  return functionGraphContext({
-    requestId,
-    functionName: fn.name,
-    deadline,
-    environment: fn.env,
-    logSink,
-    ...(fn.memorySize === undefined ? {} : { memorySize: fn.memorySize }),
-  });
 }
 
 export interface InvokeRequest {
@@ -114,44 +109,57 @@ export interface InvokeRequest {
   readonly timeoutMs?: number;
 }
 
-export async function invokeFunction(fn: HostedFunction, request: InvokeRequest, journal: Journal, logSink: LogSink): Promise<Invocation> {
+export interface RunnerSeat {
+  readonly runner: FunctionRunner;
+  /** What the function's context hands out as its agency's credentials. */
+  readonly credentials: AgencyCredentials;
+}
+
+export async function invokeFunction(fn: HostedFunction, request: InvokeRequest, journal: Journal, seat: RunnerSeat): Promise<Invocation> {
   const requestId = randomBytes(16).toString('hex');
   const record = journal.start({ requestId, function: fn.name, trigger: request.trigger, source: request.source });
   const startedAt = Date.now();
   const limit = Math.min(request.timeoutMs ?? fn.timeoutMs, fn.timeoutMs);
-  const context = functionContext(fn, requestId, startedAt + fn.timeoutMs, logSink);
 
-  type Settled = { kind: 'result'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'timeout' };
-  const running: Promise<Settled> = Promise.resolve()
-    .then(() => fn.handler(request.event, context))
-    .then(
-      (value): Settled => ({ kind: 'result', value }),
-      (error: unknown): Settled => ({ kind: 'threw', error }),
-    );
+  const running: Promise<InvocationOutcome> = seat.runner
+    .invoke(fn.snapshot, { requestId, event: request.event as Record<string, unknown>, mode: 'sync', logTail: false, instanceMemory: undefined, credentials: seat.credentials })
+    .catch((error: unknown) => ({ status: 500, result: JSON.stringify({ errorType: 'RuntimeError', errorMessage: error instanceof Error ? error.message : String(error) }), log: '' }));
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Settled>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), limit);
+  const shorterTimeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), limit);
   });
-  const settled = await Promise.race([running, timeout]);
+  const outcome = await Promise.race([running, shorterTimeout]);
   clearTimeout(timer);
 
   record.durationMs = Date.now() - startedAt;
-  if (settled.kind === 'result') describeResult(record, settled.value);
-  else if (settled.kind === 'threw') {
-    record.outcome = 'error';
-    record.note = maskSecrets(settled.error instanceof Error ? `${settled.error.name}: ${settled.error.message}` : 'non-error thrown');
-  } else {
+  const timedOut = outcome === undefined || outcome.status === 408;
+  const threw = !timedOut && outcome.status !== 200;
+  const result = timedOut || threw ? undefined : parseResult(outcome.result);
+  if (timedOut) {
     record.outcome = 'timeout';
     record.note = `no answer within ${limit} ms`;
-  }
+  } else if (threw) {
+    record.outcome = 'error';
+    record.note = maskSecrets(errorOf(outcome.result));
+  } else describeResult(record, result);
   journal.finish(record);
-  return {
-    record,
-    result: settled.kind === 'result' ? settled.value : undefined,
-    threw: settled.kind === 'threw',
-    timedOut: settled.kind === 'timeout',
-    done: running.then(() => undefined),
-  };
+  return { record, result, threw, timedOut, done: running.then(() => undefined) };
+}
+
+/** The function's answer: JSON when it returned an object, its text when it returned a string. */
+function parseResult(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `TypeError: …` from the runner's `{ errorType, errorMessage }`. */
+function errorOf(result: string): string {
+  const error = parseResult(result);
+  if (isObject(error) && typeof error['errorMessage'] === 'string') return `${typeof error['errorType'] === 'string' ? error['errorType'] : 'Error'}: ${error['errorMessage']}`;
+  return 'the function failed';
 }
 
 /** Reads a report (bare, or as an APIG response body) into the record. */

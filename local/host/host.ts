@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { LogSink } from '../../shared/runtime/logger.ts';
 import { registerSecret } from '../../shared/runtime/redact.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../shared/triggers/envelopes/apig.ts';
+import { ProcessRunner } from '../cloud/index.ts';
 import type { CtsTrace, LocalCloud } from '../cloud/index.ts';
 import { loadServerless } from '../../deploy/serverless.ts';
 import { describeUnknownVariable, loadPolicy, unknownWardenVariables } from '../../shared/policy.ts';
@@ -13,8 +14,9 @@ import { loopbackRefusal } from '../loopback-guard.ts';
 import { apigRoutes, BodyTooLargeError, matchRoute, readBody, sendApigResponse, sendJsonError, toApigEvent } from './apig.ts';
 import type { ApigRoute } from './apig.ts';
 import { ctsSubscriptions, LoopGuard, operationOf, subscribersOf } from './cts.ts';
-import { functionEnv, invokeFunction, loadFunction } from './functions.ts';
-import type { HostedFunction, Invocation, InvokeRequest } from './functions.ts';
+import { buildForHost } from './build.ts';
+import { functionEnv, hostedFunction, invokeFunction } from './functions.ts';
+import type { HostedFunction, Invocation, InvokeRequest, RunnerSeat } from './functions.ts';
 import { Journal } from './journal.ts';
 import type { HostListener, InvocationRecord } from './journal.ts';
 import { statusSnapshot } from './status.ts';
@@ -28,8 +30,9 @@ import type { WebhookSecret } from './webhook-secrets.ts';
 
 /**
  * The local FunctionGraph: hosts every function serverless.yml declares, with its triggers: APIG as HTTP
- * routes, TIMER on schedules (and once at start), CTS from the local cloud's traces. Serves the status page at
- * `/` (and `/__warden/`), its data at `/__warden/status`.
+ * routes, TIMER on schedules (and once at start), CTS from the local cloud's traces. Each runs from the zip
+ * `warden deploy` would upload (./build.ts), in a process of its own, through the embedded FunctionGraph's
+ * runner. Serves the status page at `/` (and `/__warden/`), its data at `/__warden/status`.
  */
 
 export interface HostOptions {
@@ -55,6 +58,8 @@ export interface HostOptions {
   readonly functionLog?: LogSink;
   /** Loop guard: at most `limit` CTS invocations of one function for one resource per `windowMs`. */
   readonly loopGuard?: { readonly limit: number; readonly windowMs: number };
+  /** Where the built zips are kept between starts (./build.ts). Default `~/.cache/hwc-warden/host-build`. */
+  readonly buildCacheDir?: string;
 }
 
 export interface Host {
@@ -88,21 +93,26 @@ export async function startHost(options: HostOptions): Promise<Host> {
   registerSecret(cloud.identity.sk);
 
   const functionLog: LogSink = options.functionLog ?? (() => undefined);
-  const cloudEnv = {
-    HUAWEICLOUD_ENDPOINT_URL: cloud.url,
-    HUAWEICLOUD_REGION: cloud.identity.region,
-    HUAWEICLOUD_SDK_PROJECT_ID: cloud.identity.projectId,
-    HUAWEICLOUD_SDK_AK: cloud.identity.ak,
-    HUAWEICLOUD_SDK_SK: cloud.identity.sk,
-  };
-  const functions: HostedFunction[] = [];
+  const { identity } = cloud;
+  const cloudEnv = { HUAWEICLOUD_ENDPOINT_URL: cloud.url, HUAWEICLOUD_REGION: identity.region, HUAWEICLOUD_SDK_PROJECT_ID: identity.projectId };
+  const envs = new Map<string, Record<string, string>>();
   const unknownSettings = new Set<string>();
   for (const [name, definition] of Object.entries(service.functions)) {
     const env = functionEnv(service, definition, { cloud: cloudEnv, webhookSecret: (secrets[name] as WebhookSecret).value, user: userEnv });
     checkPolicy(name, env);
     for (const unknown of unknownWardenVariables([...Object.keys(env), ...Object.keys(userEnv)])) unknownSettings.add(describeUnknownVariable(unknown));
-    functions.push(await loadFunction(root, service, name, env, functionLog));
+    envs.set(name, env);
   }
+  const builds = await buildForHost(root, [...envs.keys()], options.buildCacheDir === undefined ? {} : { cacheDir: options.buildCacheDir });
+  const functions: HostedFunction[] = builds.map((build) =>
+    hostedFunction({ service, name: build.name, env: envs.get(build.name) as Record<string, string>, build, cloud: { url: cloud.url, region: identity.region, projectId: identity.projectId } }),
+  );
+  // The demo user's keys stand in for the agency a deployed function would be given: they open only this cloud.
+  const seat: RunnerSeat = {
+    runner: new ProcessRunner({ operatorEnv: userEnv, logSink: (line) => functionLog(line) }),
+    credentials: { accessKey: identity.ak, secretKey: identity.sk, securityToken: '' },
+  };
+  for (const fn of functions) await seat.runner.start(fn.snapshot);
 
   const journal = new Journal(options.historySize ?? 100);
   const routes = apigRoutes(functions);
@@ -115,7 +125,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   /** Runs a function, counting it as running (and awaited on close) until its handler has settled. */
   const invoke = (fn: HostedFunction, request: InvokeRequest): Promise<Invocation> => {
     running.set(fn.name, (running.get(fn.name) ?? 0) + 1);
-    const invocation = invokeFunction(fn, request, journal, functionLog);
+    const invocation = invokeFunction(fn, request, journal, seat);
     const settled: Promise<void> = invocation
       .then((i) => i.done)
       .catch(() => undefined)
@@ -218,7 +228,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     sendApigResponse(res, invocation.result, method === 'HEAD');
   }
 
-  await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+  try {
+    await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+  } catch (error) {
+    await seat.runner.close?.();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const hostName = options.host ?? '127.0.0.1';
   url = `http://${hostName.includes(':') ? `[${hostName}]` : hostName}:${address.port}`;
@@ -254,6 +269,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         }),
       ]);
       clearTimeout(grace);
+      await seat.runner.close?.();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud } from '../../../local/cloud/index.ts';
 import type { Fixture, LocalCloud } from '../../../local/cloud/index.ts';
@@ -10,6 +11,8 @@ import { HuaweiCloud } from '../../../shared/hwc/index.ts';
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 /** A service of tiny functions (echo, boom, odd, slow, keys) for the host's error paths. */
 export const TEST_SERVICE = join(import.meta.dirname, 'service');
+/** The tests' own build cache (local/host/build.ts), shared by the test files: a tree builds once per change. */
+export const TEST_BUILD_CACHE = join(tmpdir(), 'warden-test-host-build');
 
 export interface HostRig {
   readonly cloud: LocalCloud;
@@ -27,7 +30,7 @@ export async function startRig(options: Partial<Omit<HostOptions, 'cloud'>> & { 
   const cloud = await startCloud({ port: 0, ...(fixture ? { fixture } : {}) });
   let host: Host;
   try {
-    host = await startHost({ cloud, root: REPO_ROOT, port: 0, userEnv: {}, runAtStart: false, ...hostOptions });
+    host = await startHost({ cloud, root: REPO_ROOT, port: 0, userEnv: {}, runAtStart: false, buildCacheDir: TEST_BUILD_CACHE, ...hostOptions });
   } catch (error) {
     await cloud.close();
     throw error;

@@ -257,13 +257,20 @@ describe('function environment and context', () => {
   it("merges provider variables < userData < cloud connection < webhook secret < the user's WARDEN_*", async () => {
     const { host, cloud } = await startRig({ root: TEST_SERVICE, userEnv: { WARDEN_OVERRIDDEN: 'user', HUAWEICLOUD_ENDPOINT_URL: 'https://elsewhere.example' } });
     const body = await json(await fetch(`${host.url}/echo`));
-    expect(body.env).toEqual({
+    const { pid, ...env } = body.env;
+    expect(env).toEqual({
       WARDEN_FROM_PROVIDER: 'provider',
       WARDEN_FROM_USER_DATA: 'user-data',
       WARDEN_OVERRIDDEN: 'user',
       endpoint: cloud.url,
       hasSecret: true,
+      // Keys come as an agency's do: through the context, never in the environment.
+      accessKeyFromContext: true,
+      accessKeyInEnv: false,
     });
+    // It runs in a process of its own (the built zip, unpacked), warm: the next call meets the same one.
+    expect(pid).not.toBe(process.pid);
+    expect((await json(await fetch(`${host.url}/echo`))).env.pid).toBe(pid);
     expect(body.context).toMatchObject({ functionName: 'echo', userData: 'user-data' });
     expect(body.context.requestId).toMatch(/^[0-9a-f]{32}$/);
     // The function's timeout is 7 s: the remaining time counts down from there.
