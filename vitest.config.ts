@@ -1,14 +1,24 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files that load the official Huawei Cloud SDKs' HTTP stack (axios → get-intrinsic, a CommonJS package that
+ * requires an .mjs file): Node's `vm` modules, which the `vmForks` pool runs a file in, cannot load it.
+ */
+const OFFICIAL_SDK_FILES = ['test/deploy/command.test.ts', 'test/local/cloud/ecs-sdk.test.ts', 'test/local/cloud/functiongraph-official.test.ts', 'test/local/cloud/iam.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    pool: 'forks',
-    // Vitest's default (one core left free) runs a 2-core machine's suite on one fork; the tests mostly wait on
-    // loopback HTTP and child processes, so every core gets a fork.
+    // Vitest's default (one core left free) runs a 2-core machine's suite on one worker; the tests mostly wait on
+    // loopback HTTP and child processes, so every core gets one.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    projects: [
+      // Each file still gets modules of its own (a fresh `vm` context), but not a fresh Node.js process: the
+      // suite takes ≈ 68 s instead of ≈ 92 s on 2 cores.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: OFFICIAL_SDK_FILES, pool: 'vmForks' } },
+      { extends: true, test: { name: 'official-sdk', include: OFFICIAL_SDK_FILES, pool: 'forks' } },
+    ],
   },
 });
