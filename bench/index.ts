@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<Figure[]> }>> = {
   sweeps: () => import('./sweeps.bench.ts'),
   restorable: () => import('./restorable.bench.ts'),
   deploy: () => import('./deploy.bench.ts'),
+  start: () => import('./start.bench.ts'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
