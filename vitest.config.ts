@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -11,6 +12,8 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // What `npm start` and `warden invoke` build goes to a cache of the tests' own, not the user's ~/.cache.
+    env: { XDG_CACHE_HOME: join(tmpdir(), 'warden-test-xdg-cache') },
     // Vitest's default (one core left free) runs a 2-core machine's suite on one worker; the tests mostly wait on
     // loopback HTTP and child processes, so every core gets one.
     maxWorkers: Math.max(2, availableParallelism() - 1),

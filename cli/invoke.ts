@@ -1,23 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { credentialsFromEnv } from '../shared/hwc/credentials.ts';
 import { signWebhook } from '../shared/runtime/webhook-auth.ts';
-import type { GuardrailOptions } from '../shared/runtime/guardrail.ts';
 import { isApigEvent } from '../shared/triggers/schemas/apig.ts';
 import { isIgnoredResult } from '../shared/runtime/report.ts';
 import { describeUnknownVariable, unknownWardenVariables } from '../shared/policy.ts';
-import { loadFixture, startCloud } from '../local/cloud/index.ts';
-import type { LocalCloud } from '../local/cloud/index.ts';
+import { loadFixture, ProcessRunner, startCloud } from '../local/cloud/index.ts';
+import type { InvocationOutcome, LocalCloud } from '../local/cloud/index.ts';
+import { buildForHost } from '../local/host/build.ts';
+import type { HostBuild } from '../local/host/build.ts';
+import { functionSnapshot } from '../local/host/functions.ts';
 import { demoFixture } from '../local/host/demo-fixture.ts';
-import { loadServerless, sourceOf } from '../deploy/serverless.ts';
+import { loadServerless } from '../deploy/serverless.ts';
 import type { FunctionDefinition } from '../deploy/serverless.ts';
-import { functionEnvironment, functionGraphContext } from '../local/function-context.ts';
+import { functionEnvironment } from '../local/function-context.ts';
 
 /**
- * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would, and returns
- * its result. Against the real cloud from `HUAWEICLOUD_*`, or with `local` against a fresh embedded cloud.
+ * `warden invoke <function> --event <file|->`: runs one handler once, as FunctionGraph would (the zip `warden
+ * deploy` would upload, in a Node.js process of its own, through the embedded FunctionGraph's runner), and
+ * returns its result. Against the real cloud from `HUAWEICLOUD_*`, or with `local` against a fresh embedded cloud.
  */
 
 export interface InvokeOptions {
@@ -35,7 +37,10 @@ export interface InvokeOptions {
    */
   readonly userDataFromServerless?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives what the function writes (its JSON log lines), line by line. */
   readonly logSink?: (line: string) => void;
+  /** Where the built zip is kept between runs (local/host/build.ts). Default `~/.cache/hwc-warden/host-build`. */
+  readonly buildCacheDir?: string;
   /** What the run is about to do, in words (which cloud, where the policy comes from, warnings): stderr. */
   readonly notice?: (line: string) => void;
 }
@@ -47,8 +52,6 @@ export interface InvokeResult {
   /** Why the function did nothing with the event (it matches none of its triggers), when it did not. */
   readonly ignored?: string | undefined;
 }
-
-type HandlerModule = { createHandler(options?: GuardrailOptions): (event: unknown, context: unknown) => Promise<unknown> };
 
 export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
   const service = loadServerless(join(options.root, 'serverless.yml'));
@@ -91,18 +94,42 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     notice(`cloud: region ${env['HUAWEICLOUD_REGION']} (HUAWEICLOUD_REGION), project ${env['HUAWEICLOUD_SDK_PROJECT_ID']}${endpoint}`);
   }
 
+  // What `warden deploy` would upload, run as the embedded FunctionGraph runs it: a process of its own.
+  const runner = new ProcessRunner({
+    // `run` after the operator's WARDEN_*: --dry-run and the run's webhook secret win, as in functionEnvironment.
+    operatorEnv: { ...operatorEnv, ...run },
+    connection,
+    ...(options.logSink ? { logSink: options.logSink } : {}),
+  });
   try {
-    const module = (await import(pathToFileURL(join(options.root, sourceOf(options.functionName))).href)) as HandlerModule;
-    const handler = module.createHandler({ env, ...(options.logSink ? { logSink: options.logSink } : {}) });
-    const timeoutMs = (definition.timeout ?? service.provider.timeout) * 1000;
+    const [build] = await buildForHost(options.root, [options.functionName], options.buildCacheDir === undefined ? {} : { cacheDir: options.buildCacheDir });
+    const snapshot = functionSnapshot({
+      service,
+      name: options.functionName,
+      build: build as HostBuild,
+      userData: fromServerless ? functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData }) : {},
+      encryptedUserData: {},
+      connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? '', region: env['HUAWEICLOUD_REGION'] ?? '', projectId: env['HUAWEICLOUD_SDK_PROJECT_ID'] ?? '' },
+    });
+    await runner.start(snapshot);
     const requestId = `invoke-${randomBytes(8).toString('hex')}`;
-    const context = functionGraphContext({ requestId, functionName: options.functionName, deadline: Date.now() + timeoutMs, environment: env });
-    const result = await handler(event, context);
+    const outcome = await runner.invoke(snapshot, { requestId, event: event as Record<string, unknown>, mode: 'sync', logTail: false, instanceMemory: undefined });
+    const result = resultOf(options.functionName, outcome);
     const ignored = ignoredReason(result);
     return { result, failed: ignored !== undefined || hasFailed(result), ignored };
   } finally {
+    await runner.close();
     await cloud?.close();
   }
+}
+
+/** What the function returned (JSON when it returned an object), or why it did not return. */
+function resultOf(name: string, outcome: InvocationOutcome): unknown {
+  if (outcome.status === 408) throw new Error(`${name}: ${outcome.result}`);
+  const value = parseOrUndefined(outcome.result) ?? outcome.result;
+  if (outcome.status === 200) return value;
+  const error = value as { errorType?: unknown; errorMessage?: unknown } | null;
+  throw new Error(`${name} failed: ${typeof error?.errorType === 'string' ? error.errorType : 'Error'}: ${typeof error?.errorMessage === 'string' ? error.errorMessage : String(outcome.result)}`);
 }
 
 export function localCloudEnv(cloud: LocalCloud): Record<string, string> {

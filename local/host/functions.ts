@@ -68,37 +68,62 @@ export interface HostedFunctionSources {
 
 export function hostedFunction({ service, name, env, build, cloud }: HostedFunctionSources): HostedFunction {
   const definition = service.functions[name] as FunctionDefinition;
-  const timeoutSeconds = definition.timeout ?? service.provider.timeout;
-  const memory = definition.memorySize ?? (service.provider as { memorySize?: unknown }).memorySize;
-  const memorySize = typeof memory === 'number' ? memory : undefined;
   // As `warden deploy` configures it: serverless.yml's variables as user data, the webhook secret encrypted.
   const { WARDEN_WEBHOOK_SECRET: secret, ...userData } = functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData });
-  const snapshot: FunctionSnapshot = {
-    func_urn: `urn:fss:${cloud.region}:${cloud.projectId}:function:default:${name}:latest`,
-    func_name: name,
-    package: 'default',
-    project_id: cloud.projectId,
-    domain_id: '',
-    runtime: definition.runtime ?? service.provider.runtime,
-    handler: definition.handler,
-    memory_size: memorySize ?? 256,
-    timeout: timeoutSeconds,
-    user_data: userData,
-    encrypted_user_data: { WARDEN_WEBHOOK_SECRET: env['WARDEN_WEBHOOK_SECRET'] ?? secret ?? '' },
-    xrole: '',
-    code: { code_type: 'zip', code_filename: `${name}.zip`, file: build.zip, digest: build.digest },
-    revision: build.digest,
-    connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? cloud.url, region: cloud.region },
-  };
+  const snapshot = functionSnapshot({
+    service,
+    name,
+    build,
+    userData,
+    encryptedUserData: { WARDEN_WEBHOOK_SECRET: env['WARDEN_WEBHOOK_SECRET'] ?? secret ?? '' },
+    connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? cloud.url, region: cloud.region, projectId: cloud.projectId },
+  });
   return {
     name,
     description: definition.description,
-    timeoutMs: timeoutSeconds * 1000,
-    memorySize,
+    timeoutMs: snapshot.timeout * 1000,
+    memorySize: memorySizeOf(service, definition),
     env,
     triggers: definition.events.filter((trigger) => trigger.status === 'ACTIVE'),
     snapshot,
   };
+}
+
+export interface SnapshotSources {
+  readonly service: ServiceDefinition;
+  readonly name: string;
+  readonly build: HostBuild;
+  readonly userData: Readonly<Record<string, string>>;
+  readonly encryptedUserData: Readonly<Record<string, string>>;
+  /** `endpoint` "" for the region's own endpoints (a real project). */
+  readonly connection: { readonly endpoint: string; readonly region: string; readonly projectId: string };
+}
+
+/** A function of serverless.yml as the embedded FunctionGraph's runner takes it: its built zip, handler, memory, timeout, user data. */
+export function functionSnapshot({ service, name, build, userData, encryptedUserData, connection }: SnapshotSources): FunctionSnapshot {
+  const definition = service.functions[name] as FunctionDefinition;
+  return {
+    func_urn: `urn:fss:${connection.region}:${connection.projectId}:function:default:${name}:latest`,
+    func_name: name,
+    package: 'default',
+    project_id: connection.projectId,
+    domain_id: '',
+    runtime: definition.runtime ?? service.provider.runtime,
+    handler: definition.handler,
+    memory_size: memorySizeOf(service, definition) ?? 256,
+    timeout: definition.timeout ?? service.provider.timeout,
+    user_data: userData,
+    encrypted_user_data: encryptedUserData,
+    xrole: '',
+    code: { code_type: 'zip', code_filename: `${name}.zip`, file: build.zip, digest: build.digest },
+    revision: build.digest,
+    connection: { endpoint: connection.endpoint, region: connection.region },
+  };
+}
+
+function memorySizeOf(service: ServiceDefinition, definition: FunctionDefinition): number | undefined {
+  const memory = definition.memorySize ?? (service.provider as { memorySize?: unknown }).memorySize;
+  return typeof memory === 'number' ? memory : undefined;
 }
 
 export interface InvokeRequest {

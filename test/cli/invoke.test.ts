@@ -57,6 +57,18 @@ describe('warden invoke', () => {
     ).rejects.toThrow(/HUAWEICLOUD_SDK_SK is not set.*--local/);
   });
 
+  it('runs the zip warden deploy would upload, in a process of its own, and names how a function failed', async () => {
+    const service = join(root, 'test', 'local', 'host', 'service');
+    const request = { ...(sample('prune-orphan-events', 'apig') as Record<string, unknown>), path: '/echo', httpMethod: 'GET' };
+    const { result } = await invoke({ root: service, functionName: 'echo', event: request, local: true, env: {} });
+    const echoed = JSON.parse((result as { body: string }).body);
+    expect(echoed.env.pid).not.toBe(process.pid);
+    expect(echoed.env).toMatchObject({ WARDEN_FROM_USER_DATA: 'user-data', hasSecret: true });
+
+    const boom = { ...request, path: '/boom', httpMethod: 'POST' };
+    await expect(invoke({ root: service, functionName: 'boom', event: boom, local: true, env: {} })).rejects.toThrow(/^boom failed: Error: connection to db\.internal:5432 failed/);
+  });
+
   it('names an unknown function and lists the declared ones', async () => {
     await expect(invoke({ root, functionName: 'nope', event: {}, local: true, env: {} })).rejects.toThrow(
       /unknown function "nope"; serverless.yml declares: tag-new-keys, guard-key-deletion, prune-orphan-events, check-restorable/,
@@ -71,7 +83,7 @@ describe('warden invoke', () => {
 describe('warden invoke, the command', () => {
   const run = (args: string[], input?: string) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [join(root, 'bin', 'warden.js'), 'invoke', ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) =>
+      const child = execFile(process.execPath, [join(root, 'bin', 'warden.js'), 'invoke', ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '', XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] ?? '' } }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
       if (input !== undefined) child.stdin?.end(input);

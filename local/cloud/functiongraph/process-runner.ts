@@ -25,6 +25,11 @@ import type { InvokeMessage, ResultMessage, WorkerSettings } from './worker.ts';
 export interface ProcessRunnerOptions {
   /** The operator's environment, whose `WARDEN_*` variables override the functions' user data (`npm start`). */
   readonly operatorEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `HUAWEICLOUD_*` settings over each function's connection (`warden invoke` against a real project: the
+   * operator's region, project, credentials and endpoint overrides). Default: the snapshot's connection alone.
+   */
+  readonly connection?: Readonly<Record<string, string | undefined>>;
   /** Receives what the functions write (stdout and stderr), line by line. Default: nowhere. */
   readonly logSink?: (line: string, fn: string) => void;
   /** Where the revisions are unpacked. Default: the system's temporary directory. */
@@ -110,7 +115,12 @@ export class ProcessRunner implements FunctionRunner {
     const settings: WorkerSettings = { codeRoot: dir, handler: fn.handler, functionName: fn.func_name, memorySize: fn.memory_size, projectId: fn.project_id, packageName: fn.package };
     const env = functionEnvironment({
       userData: { ...fn.user_data, ...fn.encrypted_user_data },
-      connection: { HUAWEICLOUD_ENDPOINT_URL: fn.connection.endpoint, HUAWEICLOUD_REGION: fn.connection.region, HUAWEICLOUD_SDK_PROJECT_ID: fn.project_id },
+      connection: {
+        ...(fn.connection.endpoint === '' ? {} : { HUAWEICLOUD_ENDPOINT_URL: fn.connection.endpoint }),
+        HUAWEICLOUD_REGION: fn.connection.region,
+        HUAWEICLOUD_SDK_PROJECT_ID: fn.project_id,
+        ...this.options.connection,
+      },
       operator: this.options.operatorEnv,
     });
     const child = fork(await workerScript(), [JSON.stringify(settings)], {

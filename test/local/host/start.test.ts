@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,9 +31,7 @@ afterEach(async () => {
 
 function warden(args: string[], env: Record<string, string> = {}): Child {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WARDEN_') && name !== 'PORT' && !name.startsWith('HUAWEICLOUD_')));
-  // The zips it builds go to a cache of the tests' own, not the user's ~/.cache.
-  const cache = join(tmpdir(), 'warden-test-xdg-cache');
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'warden.js'), ...args], { cwd: REPO_ROOT, env: { ...clean, NO_COLOR: '1', XDG_CACHE_HOME: cache, ...env } });
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'warden.js'), ...args], { cwd: REPO_ROOT, env: { ...clean, NO_COLOR: '1', ...env } });
   const child: Child = {
     process: proc,
     stdout: '',
