@@ -54,8 +54,11 @@ async function startOnce(cacheHome: string): Promise<Started> {
     await client.close();
     return { pageMs, reactionMs };
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
   }
 }
 

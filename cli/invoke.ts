@@ -108,7 +108,8 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
       name: options.functionName,
       build: build as HostBuild,
       userData: fromServerless ? functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData }) : {},
-      encryptedUserData: {},
+      // Its webhook secret, as deploy would store it: the one made for a --local run, or yours.
+      encryptedUserData: webhookSecretOf(run['WARDEN_WEBHOOK_SECRET'] ?? operatorEnv['WARDEN_WEBHOOK_SECRET']),
       connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? '', region: env['HUAWEICLOUD_REGION'] ?? '', projectId: env['HUAWEICLOUD_SDK_PROJECT_ID'] ?? '' },
     });
     await runner.start(snapshot);
@@ -121,6 +122,10 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     await runner.close();
     await cloud?.close();
   }
+}
+
+function webhookSecretOf(secret: string | undefined): Record<string, string> {
+  return secret === undefined ? {} : { WARDEN_WEBHOOK_SECRET: secret };
 }
 
 /** What the function returned (JSON when it returned an object), or why it did not return. */

@@ -14,8 +14,8 @@ import { maskSecrets } from '../shared/runtime/redact.ts';
  *                   project locally; the operator's `HUAWEICLOUD_*` against a real project), so a function
  *                   always talks to the cloud it runs against, whatever its configuration says;
  *   4. `operator`   the environment of whoever runs it: only `WARDEN_*` names, as overrides of the policy
- *                   (`WARDEN_DRY_RUN=true npm start`), but never a per-function webhook secret
- *                   (`WARDEN_WEBHOOK_SECRET_<FUNCTION>`): each is that function's own, handed in by `run`;
+ *                   (`WARDEN_DRY_RUN=true npm start`), but never a webhook secret (`WARDEN_WEBHOOK_SECRET`,
+ *                   `WARDEN_WEBHOOK_SECRET_<FUNCTION>`): a function's secret is its own, in its user data or `run`;
  *   5. `run`        what the runner sets for this run alone (a generated webhook secret, `--dry-run`).
  * Any other name in `connection` or `operator` (PATH, HOME, a stray `AWS_*`) is not passed on.
  *
@@ -31,7 +31,7 @@ export interface EnvironmentLayers {
   readonly run?: Readonly<Record<string, string>> | undefined;
 }
 
-const isPerFunctionSecret = (name: string): boolean => name.startsWith('WARDEN_WEBHOOK_SECRET_');
+const isWebhookSecret = (name: string): boolean => name === 'WARDEN_WEBHOOK_SECRET' || name.startsWith('WARDEN_WEBHOOK_SECRET_');
 
 export function functionEnvironment(layers: EnvironmentLayers): Record<string, string> {
   const env: Record<string, string> = { ...layers.service, ...layers.userData };
@@ -39,7 +39,7 @@ export function functionEnvironment(layers: EnvironmentLayers): Record<string, s
     for (const [name, value] of Object.entries(from ?? {})) if (value !== undefined && wanted(name)) env[name] = value;
   };
   take(layers.connection, (name) => name.startsWith('HUAWEICLOUD_'));
-  take(layers.operator, (name) => name.startsWith('WARDEN_') && !isPerFunctionSecret(name));
+  take(layers.operator, (name) => name.startsWith('WARDEN_') && !isWebhookSecret(name));
   Object.assign(env, layers.run);
   return env;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFunctions } from '../../deploy/build.ts';
 import { codeDigest } from '../../deploy/zip.ts';
@@ -9,8 +9,9 @@ import { codeDigest } from '../../deploy/zip.ts';
 /**
  * The zips `npm start` runs: the very ones `npm run build` and `warden deploy` make (deploy/build.ts), built at
  * start. A function whose inputs have not changed since the last start is not rebuilt: the build records, per
- * function, the SHA-256 of every file esbuild read (sources, dependencies, tsconfig.json) and of the builder
- * itself; the next start hashes those files again (≈ 10 ms) and rebuilds only a function where one differs.
+ * function, the SHA-256 of every file esbuild read (sources, dependencies), and of the builder and the settings
+ * around it (tsconfig.json, package.json, the lockfile, serverless.yml); the next start hashes those files again
+ * (≈ 50 ms) and rebuilds only a function where one differs, or all when a setting does.
  * The record and the zips live in `~/.cache/hwc-warden/host-build/` (or `$XDG_CACHE_HOME`), one folder per
  * service root, written whole and renamed into place, so two starts at once never read half of one.
  */
@@ -40,18 +41,30 @@ const BUILDER_FILES = ['../../deploy/build.ts', '../../deploy/function-loader.cj
   fileURLToPath(new URL(path, import.meta.url)),
 );
 
+/** A file saved this close to (or during) a build may not be what esbuild read: its function is rebuilt next time. */
+const SETTLED_MS = 1_000;
+/** Zips, scratch folders and half-written files nothing has used for this long are removed. */
+const FORGET_AFTER_MS = 10 * 60_000;
+
 export async function buildForHost(root: string, names: readonly string[], options: HostBuildOptions = {}): Promise<HostBuild[]> {
-  const dir = join(options.cacheDir ?? defaultCacheDir(), createHash('sha256').update(root).digest('hex').slice(0, 16));
+  const dir = join(options.cacheDir ?? defaultCacheDir(), createHash('sha256').update(resolve(root)).digest('hex').slice(0, 16));
   const builder = await builderFingerprint(root);
   const previous = readRecord(dir, builder);
-  const stale = names.filter((name) => !reusable(dir, previous?.functions[name]));
+  const kept = new Map<string, Buffer>();
+  for (const name of names) {
+    const zip = reusableZip(dir, previous?.functions[name]);
+    if (zip) kept.set(name, zip);
+  }
+  const stale = names.filter((name) => !kept.has(name));
   const fresh = new Map<string, { zip: Buffer; inputs: Record<string, string> }>();
   if (stale.length > 0) {
     mkdirSync(dir, { recursive: true });
     const scratch = mkdtempSync(join(dir, 'building-'));
+    const startedAt = Date.now();
     try {
       for (const built of await buildFunctions(root, scratch, { functions: stale })) {
-        fresh.set(built.name, { zip: readFileSync(built.zip), inputs: Object.fromEntries(built.inputs.map((path) => [path, hashOf(path)])) });
+        const settled = built.inputs.every((path) => (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < startedAt - SETTLED_MS);
+        fresh.set(built.name, { zip: readFileSync(built.zip), inputs: settled ? Object.fromEntries(built.inputs.map((path) => [path, hashOf(path)])) : {} });
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -62,7 +75,7 @@ export async function buildForHost(root: string, names: readonly string[], optio
   const functions: Record<string, { zip: string; inputs: Record<string, string> }> = {};
   for (const name of names) {
     const made = fresh.get(name);
-    const zip = made?.zip ?? readFileSync(join(dir, (previous?.functions[name] as { zip: string }).zip));
+    const zip = made?.zip ?? (kept.get(name) as Buffer);
     const digest = codeDigest(zip);
     const file = `${name}-${digest.slice(0, 16)}.zip`;
     if (made) writeWhole(join(dir, file), zip);
@@ -71,7 +84,7 @@ export async function buildForHost(root: string, names: readonly string[], optio
   }
   if (fresh.size > 0) {
     writeWhole(join(dir, 'record.json'), JSON.stringify({ format: 'warden-host-build/1', builder, functions } satisfies Record_));
-    forgetOldZips(dir, new Set(Object.values(functions).map((entry) => entry.zip)));
+    forgetUnused(dir, new Set(Object.values(functions).map((entry) => entry.zip)));
   }
   return builds;
 }
@@ -80,10 +93,20 @@ function defaultCacheDir(): string {
   return join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'hwc-warden', 'host-build');
 }
 
+/**
+ * The builder's files, Node's major and esbuild's version, serverless.yml, and every tsconfig.json and
+ * package.json from the root up (esbuild reads the nearest for each file, and they are not in its list of inputs),
+ * with the root's lockfile.
+ */
 async function builderFingerprint(root: string): Promise<string> {
   const { version } = await import('esbuild');
   const hash = createHash('sha256').update(`node ${process.versions.node.split('.')[0]}; esbuild ${version}\n`);
-  for (const path of [...BUILDER_FILES, join(root, 'serverless.yml')]) hash.update(`${path} ${hashOf(path)}\n`);
+  const files = [...BUILDER_FILES, join(root, 'serverless.yml'), join(root, 'package-lock.json')];
+  for (let folder = resolve(root); ; folder = dirname(folder)) {
+    files.push(join(folder, 'tsconfig.json'), join(folder, 'package.json'));
+    if (dirname(folder) === folder) break;
+  }
+  for (const path of files) hash.update(`${path} ${hashOf(path)}\n`);
   return hash.digest('hex');
 }
 
@@ -96,18 +119,31 @@ function readRecord(dir: string, builder: string): Record_ | undefined {
   }
 }
 
-function reusable(dir: string, entry: Record_['functions'][string] | undefined): boolean {
-  if (!entry || Object.keys(entry.inputs).length === 0 || !existsSync(join(dir, entry.zip))) return false;
-  return Object.entries(entry.inputs).every(([path, hash]) => hashOf(path) === hash);
+/** The zip of the last build, when every input still hashes as it did; touched, so that it counts as used. */
+function reusableZip(dir: string, entry: Record_['functions'][string] | undefined): Buffer | undefined {
+  if (!entry || Object.keys(entry.inputs).length === 0) return undefined;
+  if (!Object.entries(entry.inputs).every(([path, hash]) => hashOf(path) === hash)) return undefined;
+  try {
+    const path = join(dir, entry.zip);
+    const zip = readFileSync(path);
+    const now = new Date();
+    utimesSync(path, now, now);
+    return zip;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Zips no function points at any more, once they are old enough that no other start can still be reading one. */
-function forgetOldZips(dir: string, kept: ReadonlySet<string>): void {
-  const before = Date.now() - 10 * 60_000;
+/**
+ * Zips no function points at any more, scratch folders of builds that crashed and half-written files, once nothing
+ * has touched them for a while (another start may still be reading a zip it has just found).
+ */
+function forgetUnused(dir: string, kept: ReadonlySet<string>): void {
+  const before = Date.now() - FORGET_AFTER_MS;
   for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.zip') || kept.has(file)) continue;
+    if (kept.has(file) || file === 'record.json') continue;
     const path = join(dir, file);
-    if ((statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < before) rmSync(path, { force: true });
+    if ((statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < before) rmSync(path, { recursive: true, force: true });
   }
 }
 

@@ -146,12 +146,13 @@ export async function invokeFunction(fn: HostedFunction, request: InvokeRequest,
   const startedAt = Date.now();
   const limit = Math.min(request.timeoutMs ?? fn.timeoutMs, fn.timeoutMs);
 
+  // The runner stops the run at the function's own timeout (408); an APIG trigger's shorter one is the host's.
   const running: Promise<InvocationOutcome> = seat.runner
     .invoke(fn.snapshot, { requestId, event: request.event as Record<string, unknown>, mode: 'sync', logTail: false, instanceMemory: undefined, credentials: seat.credentials })
     .catch((error: unknown) => ({ status: 500, result: JSON.stringify({ errorType: 'RuntimeError', errorMessage: error instanceof Error ? error.message : String(error) }), log: '' }));
   let timer: NodeJS.Timeout | undefined;
   const shorterTimeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), limit);
+    if (limit < fn.timeoutMs) timer = setTimeout(() => resolve(undefined), limit);
   });
   const outcome = await Promise.race([running, shorterTimeout]);
   clearTimeout(timer);

@@ -109,10 +109,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
   );
   // The demo user's keys stand in for the agency a deployed function would be given: they open only this cloud.
   const seat: RunnerSeat = {
-    runner: new ProcessRunner({ operatorEnv: userEnv, logSink: (line) => functionLog(line) }),
+    // The functions' JSON log lines name their function; anything else they write is prefixed with it.
+    runner: new ProcessRunner({ operatorEnv: userEnv, logSink: (line, fn) => functionLog(line.startsWith('{') ? line : `${fn}: ${line}`) }),
     credentials: { accessKey: identity.ak, secretKey: identity.sk, securityToken: '' },
   };
-  for (const fn of functions) await seat.runner.start(fn.snapshot);
 
   const journal = new Journal(options.historySize ?? 100);
   const routes = apigRoutes(functions);
@@ -229,6 +229,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   try {
+    // Unpacked last, so that nothing that can still refuse the start leaves their folders behind.
+    for (const fn of functions) await seat.runner.start(fn.snapshot);
     await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
   } catch (error) {
     await seat.runner.close?.();

@@ -25,10 +25,12 @@ describe('functionEnvironment: one order for every local run', () => {
     });
   });
 
-  it("never passes an operator's per-function webhook secret, and the run's own secret wins over the operator's", () => {
+  it("never passes an operator's webhook secret over the function's own (its user data, or the run's)", () => {
     const env = functionEnvironment({ operator: { WARDEN_WEBHOOK_SECRET: 'operator', WARDEN_WEBHOOK_SECRET_X: 'x' }, run: { WARDEN_WEBHOOK_SECRET: 'run' } });
     expect(env).toEqual({ WARDEN_WEBHOOK_SECRET: 'run' });
-    expect(functionEnvironment({ operator: { WARDEN_WEBHOOK_SECRET: 'operator' } })).toEqual({ WARDEN_WEBHOOK_SECRET: 'operator' });
+    // An exported WARDEN_WEBHOOK_SECRET, even empty, never blanks the secret a function was deployed with.
+    expect(functionEnvironment({ userData: { WARDEN_WEBHOOK_SECRET: 'own' }, operator: { WARDEN_WEBHOOK_SECRET: '' } })).toEqual({ WARDEN_WEBHOOK_SECRET: 'own' });
+    expect(functionEnvironment({ operator: { WARDEN_WEBHOOK_SECRET: 'operator' } })).toEqual({});
   });
 
   it('the context answers user data from the resolved environment, so the policy reads the same value either way', () => {

@@ -84,7 +84,8 @@ export interface InvocationSource {
 
 /** Starts each revision of a function once before running it, stops it when replaced or deleted, and journals every run. */
 export class FunctionInvoker {
-  private readonly started = new Map<string, string>();
+  /** Per function, the revision started (or being started): invocations that arrive together wait for one start. */
+  private readonly started = new Map<string, { readonly revision: string; readonly ready: Promise<void> }>();
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
@@ -111,13 +112,7 @@ export class FunctionInvoker {
     });
     const startedAt = performance.now();
     const running = (async () => {
-      const current = this.started.get(fn.func_urn);
-      if (current !== snapshot.revision) {
-        if (current !== undefined) await runner.stop(fn.func_urn);
-        this.started.delete(fn.func_urn);
-        await runner.start(snapshot);
-        this.started.set(fn.func_urn, snapshot.revision);
-      }
+      await this.startRevision(runner, snapshot);
       // Valid a little longer than the function may run, as the agency's credentials outlive an invocation.
       const credentials = this.platform.credentialsFor(fn, fn.timeout * 1000 + 60_000);
       return runner.invoke(snapshot, { ...request, credentials });
@@ -134,6 +129,24 @@ export class FunctionInvoker {
   /** Runs an invocation in the background (async invocations, triggers); its outcome goes to the journal only. */
   background(fn: FgsFunction, request: Omit<InvocationRequest, 'credentials'>, operation: string, source: InvocationSource): void {
     this.invoke(fn, request, operation, source).catch(() => undefined);
+  }
+
+  private startRevision(runner: FunctionRunner, snapshot: FunctionSnapshot): Promise<void> {
+    const urn = snapshot.func_urn;
+    const current = this.started.get(urn);
+    if (current?.revision === snapshot.revision) return current.ready;
+    const ready = (current?.ready ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        if (current !== undefined) await runner.stop(urn);
+        await runner.start(snapshot);
+      });
+    this.started.set(urn, { revision: snapshot.revision, ready });
+    // A start that failed is tried again by the next invocation.
+    ready.catch(() => {
+      if (this.started.get(urn)?.ready === ready) this.started.delete(urn);
+    });
+    return ready;
   }
 
   /** Resolves once every invocation running now (and any it started meanwhile) has finished. */

@@ -47,6 +47,8 @@ interface Instance {
   /** Why the code cannot run (not a zip, an unsafe path): every invocation fails naming it. */
   readonly broken: string | undefined;
   process: ChildProcess | undefined;
+  /** The process being started: invocations that arrive meanwhile wait for it rather than start another. */
+  spawning: Promise<ChildProcess> | undefined;
   readonly pending: Map<number, Pending>;
   /** The end of what the process wrote, for when it dies. */
   stderrTail: string;
@@ -71,14 +73,18 @@ export class ProcessRunner implements FunctionRunner {
     } catch (error) {
       broken = error instanceof Error ? error.message : String(error);
     }
-    this.instances.set(fn.func_urn, { snapshot: fn, dir, broken, process: undefined, pending: new Map(), stderrTail: '' });
+    this.instances.set(fn.func_urn, { snapshot: fn, dir, broken, process: undefined, spawning: undefined, pending: new Map(), stderrTail: '' });
   }
 
   async invoke(fn: FunctionSnapshot, request: InvocationRequest): Promise<InvocationOutcome> {
     const instance = this.instances.get(fn.func_urn);
     if (!instance || instance.snapshot.revision !== fn.revision) throw new Error(`${fn.func_name}: this revision was not started`);
     if (instance.broken) return failure('InitializationError', `the code cannot be unpacked: ${instance.broken}`);
-    const child = instance.process ?? (await this.spawn(instance));
+    const child =
+      instance.process ??
+      (await (instance.spawning ??= this.spawn(instance).finally(() => {
+        instance.spawning = undefined;
+      })));
     const id = this.nextId++;
     const timeoutMs = fn.timeout * 1000;
     const message: InvokeMessage = { type: 'invoke', id, event: request.event, requestId: request.requestId, deadline: Date.now() + timeoutMs, credentials: request.credentials };
@@ -103,6 +109,9 @@ export class ProcessRunner implements FunctionRunner {
     if (!instance) return;
     this.instances.delete(funcUrn);
     this.kill(instance, 'the function was updated or deleted while this invocation ran');
+    // A process still starting would outlive its instance: stopped as soon as it is there.
+    const starting = await instance.spawning?.catch(() => undefined);
+    starting?.kill('SIGKILL');
     rmSync(instance.dir, { recursive: true, force: true });
   }
 

@@ -131,4 +131,8 @@ process.on('message', (message: InvokeMessage) => {
 });
 // An error nothing awaited: FunctionGraph's runtime logs it and the instance goes on.
 process.on('unhandledRejection', (reason) => process.stderr.write(`unhandled rejection: ${describe(reason)}\n`));
+// Ctrl-C reaches the whole terminal's process group: the runner, not the terminal, decides when this process ends
+// (`npm start` lets running invocations finish first). Without the runner (it died) there is nothing to serve.
+process.on('SIGINT', () => undefined);
+process.on('disconnect', () => process.exit(0));
 process.send?.({ type: 'ready' });

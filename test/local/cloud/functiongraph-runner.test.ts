@@ -102,6 +102,13 @@ describe('InvokeFunction runs the uploaded zip', () => {
     expect(typeof invocations[0]?.['duration_ms']).toBe('number');
   });
 
+  it('runs two invocations that arrive together on a cold function in one process', async () => {
+    const created = await fg.createFunction(createBody('twins', handlerZip('exports.handler = async () => ({ pid: process.pid });\n')) as never);
+    const [one, two] = await Promise.all([0, 1].map(() => fg.invokeFunction({ function_urn: created.func_urn, event: {} })));
+    expect([one?.status, two?.status]).toEqual([200, 200]);
+    expect(JSON.parse(one?.result as string).pid).toBe(JSON.parse(two?.result as string).pid);
+  });
+
   it('answers 404 FSS.1051 for a function that does not exist', async () => {
     const urn = `urn:fss:${cloud.identity.region}:${cloud.identity.projectId}:function:default:absent`;
     expect(await rejection(fg.invokeFunction({ function_urn: urn, event: {} }))).toMatchObject({ status: 404, errorCode: 'FSS.1051' });

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ function copyOfService(): { root: string; cacheDir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'warden-host-build-'));
   scratch.push(dir);
   const root = join(dir, 'service');
-  cpSync(TEST_SERVICE, root, { recursive: true });
+  // Timestamps kept: a file saved just now is not trusted to be what a build read (see below).
+  cpSync(TEST_SERVICE, root, { recursive: true, preserveTimestamps: true });
   return { root, cacheDir: join(dir, 'cache') };
 }
 
@@ -41,6 +42,20 @@ describe('the host runs what deploy would upload', () => {
     const changed = await buildForHost(root, NAMES, { cacheDir });
     expect(changed.filter((b) => !b.reused).map((b) => b.name)).toEqual(['odd']);
     expect(changed.find((b) => b.name === 'odd')?.digest).not.toBe(first.find((b) => b.name === 'odd')?.digest);
+    // Saved less than a second before that build (it might have been saved while esbuild read it): built again.
+    expect((await buildForHost(root, NAMES, { cacheDir })).filter((b) => !b.reused).map((b) => b.name)).toEqual(['odd']);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'functions', 'odd.ts'), past, past);
+    await buildForHost(root, NAMES, { cacheDir });
+    expect((await buildForHost(root, NAMES, { cacheDir })).every((b) => b.reused)).toBe(true);
+  });
+
+  it('rebuilds every function when a setting around the sources changes (tsconfig.json), which esbuild does not list as an input', async () => {
+    const { root, cacheDir } = copyOfService();
+    await buildForHost(root, NAMES, { cacheDir });
+    expect((await buildForHost(root, NAMES, { cacheDir })).every((b) => b.reused)).toBe(true);
+    writeFileSync(join(root, 'tsconfig.json'), '{ "compilerOptions": { "useDefineForClassFields": false } }\n');
+    expect((await buildForHost(root, NAMES, { cacheDir })).some((b) => b.reused)).toBe(false);
   });
 
   it('runs the zip built at start: a source edited afterwards changes nothing until the next start', async () => {

@@ -255,8 +255,12 @@ describe('the APIG event and response', () => {
 
 describe('function environment and context', () => {
   it("merges provider variables < userData < cloud connection < webhook secret < the user's WARDEN_*", async () => {
-    const { host, cloud } = await startRig({ root: TEST_SERVICE, userEnv: { WARDEN_OVERRIDDEN: 'user', HUAWEICLOUD_ENDPOINT_URL: 'https://elsewhere.example' } });
-    const body = await json(await fetch(`${host.url}/echo`));
+    // An exported but empty WARDEN_WEBHOOK_SECRET does not blank the function's own.
+    const userEnv = { WARDEN_OVERRIDDEN: 'user', HUAWEICLOUD_ENDPOINT_URL: 'https://elsewhere.example', WARDEN_WEBHOOK_SECRET: '' };
+    const { host, cloud } = await startRig({ root: TEST_SERVICE, userEnv });
+    // Two calls at once on a cold function start one process between them, not two.
+    const [body, twin] = await Promise.all([json(await fetch(`${host.url}/echo`)), fetch(`${host.url}/echo`).then(json)]);
+    expect(twin.env.pid).toBe(body.env.pid);
     const { pid, ...env } = body.env;
     expect(env).toEqual({
       WARDEN_FROM_PROVIDER: 'provider',
