@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentialsFromEnv } from '../shared/hwc/credentials.ts';
+import { maskSecrets, registerSecret } from '../shared/runtime/redact.ts';
 import { signWebhook } from '../shared/runtime/webhook-auth.ts';
 import { isApigEvent } from '../shared/triggers/schemas/apig.ts';
 import { isIgnoredResult } from '../shared/runtime/report.ts';
@@ -95,12 +96,19 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
   }
 
   // What `warden deploy` would upload, run as the embedded FunctionGraph runs it: a process of its own.
+  for (const name of ['HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'WARDEN_WEBHOOK_SECRET']) registerSecret(env[name] ?? run[name]);
+  const logSink = options.logSink ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const runner = new ProcessRunner({
-    // `run` after the operator's WARDEN_*: --dry-run and the run's webhook secret win, as in functionEnvironment.
+    // --dry-run after the operator's WARDEN_*, so that it wins (the webhook secret goes as the function's own, below).
     operatorEnv: { ...operatorEnv, ...run },
     connection,
-    ...(options.logSink ? { logSink: options.logSink } : {}),
+    processEnv: processSettings(operatorEnv),
+    // What the function writes, secrets masked: its JSON log lines, and anything it prints.
+    logSink: (line) => logSink(maskSecrets(line)),
   });
+  // Ctrl-C: the function's process goes with this one (it exits when its parent does); its unpacked code too.
+  const interrupted = () => void runner.close().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
   try {
     const [build] = await buildForHost(options.root, [options.functionName], options.buildCacheDir === undefined ? {} : { cacheDir: options.buildCacheDir });
     const snapshot = functionSnapshot({
@@ -108,8 +116,9 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
       name: options.functionName,
       build: build as HostBuild,
       userData: fromServerless ? functionEnvironment({ service: service.provider.environment.variables, userData: definition.userData }) : {},
-      // Its webhook secret, as deploy would store it: the one made for a --local run, or yours.
-      encryptedUserData: webhookSecretOf(run['WARDEN_WEBHOOK_SECRET'] ?? operatorEnv['WARDEN_WEBHOOK_SECRET']),
+      // Its webhook secret, as deploy would store it: the one made for a --local run, else yours (when not empty:
+      // over serverless.yml's, with --user-data-from-serverless), else serverless.yml's.
+      encryptedUserData: webhookSecretOf(run['WARDEN_WEBHOOK_SECRET'] ?? (operatorEnv['WARDEN_WEBHOOK_SECRET'] || undefined)),
       connection: { endpoint: env['HUAWEICLOUD_ENDPOINT_URL'] ?? '', region: env['HUAWEICLOUD_REGION'] ?? '', projectId: env['HUAWEICLOUD_SDK_PROJECT_ID'] ?? '' },
     });
     await runner.start(snapshot);
@@ -119,9 +128,16 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
     const ignored = ignoredReason(result);
     return { result, failed: ignored !== undefined || hasFailed(result), ignored };
   } finally {
+    process.off('SIGINT', interrupted);
     await runner.close();
     await cloud?.close();
   }
+}
+
+/** Node's own settings a function may need to reach a real project (a private CA, say); nothing else of yours. */
+function processSettings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const names = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])));
 }
 
 function webhookSecretOf(secret: string | undefined): Record<string, string> {

@@ -160,6 +160,8 @@ export interface FunctionBuildOptions {
   readonly codeCache?: boolean;
   /** Build only these functions (default: every function serverless.yml declares). */
   readonly functions?: readonly string[];
+  /** esbuild prints nothing (the error thrown carries its messages). Default false. */
+  readonly quiet?: boolean;
 }
 
 export interface BuiltFunction {
@@ -193,7 +195,7 @@ export async function buildFunctions(root: string, outDir = join(root, 'dist'), 
     const dir = join(outDir, name);
     mkdirSync(dir, { recursive: true });
     const code = join(dir, 'bundle.js');
-    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: code, metafile: true }).catch((error: unknown) => {
+    const result = await build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(root, sourceOf(name))], outfile: code, metafile: true, ...(options.quiet ? { logLevel: 'silent' } : {}) }).catch((error: unknown) => {
       throw new Error(`function ${name}: esbuild could not bundle ${sourceOf(name)}: ${error instanceof Error ? error.message : String(error)}`);
     });
     checkTrims(result.metafile, name);

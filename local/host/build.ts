@@ -62,7 +62,7 @@ export async function buildForHost(root: string, names: readonly string[], optio
     const scratch = mkdtempSync(join(dir, 'building-'));
     const startedAt = Date.now();
     try {
-      for (const built of await buildFunctions(root, scratch, { functions: stale })) {
+      for (const built of await buildFunctions(root, scratch, { functions: stale, quiet: true })) {
         const settled = built.inputs.every((path) => (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < startedAt - SETTLED_MS);
         fresh.set(built.name, { zip: readFileSync(built.zip), inputs: settled ? Object.fromEntries(built.inputs.map((path) => [path, hashOf(path)])) : {} });
       }
@@ -72,7 +72,8 @@ export async function buildForHost(root: string, names: readonly string[], optio
   }
 
   const builds: HostBuild[] = [];
-  const functions: Record<string, { zip: string; inputs: Record<string, string> }> = {};
+  // Functions not asked for this time (`warden invoke` builds one) keep their entries.
+  const functions: Record<string, { zip: string; inputs: Record<string, string> }> = { ...previous?.functions };
   for (const name of names) {
     const made = fresh.get(name);
     const zip = made?.zip ?? (kept.get(name) as Buffer);

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { invoke, readEvent } from '../../cli/invoke.ts';
@@ -60,13 +62,28 @@ describe('warden invoke', () => {
   it('runs the zip warden deploy would upload, in a process of its own, and names how a function failed', async () => {
     const service = join(root, 'test', 'local', 'host', 'service');
     const request = { ...(sample('prune-orphan-events', 'apig') as Record<string, unknown>), path: '/echo', httpMethod: 'GET' };
-    const { result } = await invoke({ root: service, functionName: 'echo', event: request, local: true, env: {} });
+    const { result } = await invoke({ root: service, functionName: 'echo', event: request, local: true, env: {}, logSink: () => {} });
     const echoed = JSON.parse((result as { body: string }).body);
     expect(echoed.env.pid).not.toBe(process.pid);
     expect(echoed.env).toMatchObject({ WARDEN_FROM_USER_DATA: 'user-data', hasSecret: true });
 
     const boom = { ...request, path: '/boom', httpMethod: 'POST' };
-    await expect(invoke({ root: service, functionName: 'boom', event: boom, local: true, env: {} })).rejects.toThrow(/^boom failed: Error: connection to db\.internal:5432 failed/);
+    await expect(invoke({ root: service, functionName: 'boom', event: boom, local: true, env: {}, logSink: () => {} })).rejects.toThrow(/^boom failed: Error: connection to db\.internal:5432 failed/);
+  });
+
+  it('lets --dry-run win over your WARDEN_DRY_RUN=false, and names a function that does not build', async () => {
+    const { result } = await invoke({ root, functionName: 'guard-key-deletion', event: sample('guard-key-deletion', 'timer'), local: true, dryRun: true, env: { WARDEN_DRY_RUN: 'false' }, logSink: () => {} });
+    expect(result).toMatchObject({ dryRun: true, counts: { applied: 0 } });
+
+    const broken = mkdtempSync(join(tmpdir(), 'warden-invoke-broken-'));
+    try {
+      cpSync(join(root, 'test', 'local', 'host', 'service'), broken, { recursive: true });
+      writeFileSync(join(broken, 'functions', 'keys.ts'), 'export const handler = async () => { return (;\n');
+      const trace = sample('tag-new-keys', 'cts');
+      await expect(invoke({ root: broken, functionName: 'keys', event: trace, local: true, env: {}, logSink: () => {} })).rejects.toThrow(/^function keys: esbuild could not bundle functions\/keys\.ts/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 
   it('names an unknown function and lists the declared ones', async () => {
@@ -98,7 +115,9 @@ describe('warden invoke, the command', () => {
     // Before the run, what it targets and where its policy comes from, in words; then the function's JSON logs.
     const lines = stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^warden invoke: policy: serverless.yml/);
-    for (const line of lines.filter((line) => !line.startsWith('warden invoke: '))) expect(JSON.parse(line)).toHaveProperty('function', 'guard-key-deletion');
+    const logs = lines.filter((line) => !line.startsWith('warden invoke: '));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) expect(JSON.parse(line)).toHaveProperty('function', 'guard-key-deletion');
   }, 30_000);
 
   it('reads the event from standard input and exits 1 with a clear message on bad input', async () => {

@@ -18,8 +18,9 @@ import type { InvokeMessage, ResultMessage, WorkerSettings } from './worker.ts';
  * fails, and the next invocation starts a fresh process. A process that dies is replaced the same way.
  *
  * The process's environment is the function's (local/function-context.ts): its user data and encrypted user data,
- * this cloud as `HUAWEICLOUD_ENDPOINT_URL` / `_REGION` / `_SDK_PROJECT_ID`, and the operator's `WARDEN_*`
- * overrides when given. No AK/SK: credentials come from the function's agency through the context, per invocation.
+ * this cloud as `HUAWEICLOUD_ENDPOINT_URL` / `_REGION` / `_SDK_PROJECT_ID` (with `connection` over it when given),
+ * and the operator's `WARDEN_*` overrides when given. Credentials come from the function's agency through the
+ * context, per invocation, unless `connection` carries keys (`warden invoke` against a real project).
  */
 
 export interface ProcessRunnerOptions {
@@ -30,6 +31,8 @@ export interface ProcessRunnerOptions {
    * operator's region, project, credentials and endpoint overrides). Default: the snapshot's connection alone.
    */
   readonly connection?: Readonly<Record<string, string | undefined>>;
+  /** Process settings a function needs to reach its cloud, e.g. `NODE_EXTRA_CA_CERTS` for a private CA. */
+  readonly processEnv?: Readonly<Record<string, string>>;
   /** Receives what the functions write (stdout and stderr), line by line. Default: nowhere. */
   readonly logSink?: (line: string, fn: string) => void;
   /** Where the revisions are unpacked. Default: the system's temporary directory. */
@@ -59,10 +62,12 @@ const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
 export class ProcessRunner implements FunctionRunner {
   private readonly instances = new Map<string, Instance>();
   private nextId = 1;
+  private closed = false;
 
   constructor(private readonly options: ProcessRunnerOptions = {}) {}
 
   async start(fn: FunctionSnapshot): Promise<void> {
+    if (this.closed) throw new Error(`${fn.func_name}: the runner is closed`);
     await this.stop(fn.func_urn);
     const root = this.options.workDir ?? tmpdir();
     mkdirSync(root, { recursive: true });
@@ -116,6 +121,7 @@ export class ProcessRunner implements FunctionRunner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.instances.keys()].map((urn) => this.stop(urn)));
   }
 
@@ -132,9 +138,12 @@ export class ProcessRunner implements FunctionRunner {
       },
       operator: this.options.operatorEnv,
     });
-    const child = fork(await workerScript(), [JSON.stringify(settings)], {
+    const script = await workerScript();
+    // Stopped (the function changed, or the runner closed) while the worker script was being made: no process.
+    if (this.instances.get(fn.func_urn) !== instance) throw new Error(`${fn.func_name} was updated or deleted while it started`);
+    const child = fork(script, [JSON.stringify(settings)], {
       cwd: dir,
-      env,
+      env: { ...this.options.processEnv, ...env },
       // Plain Node, whatever loaders the cloud itself runs under (tsx, vitest).
       execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(fn.memory_size * 0.8))}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

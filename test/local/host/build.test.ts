@@ -48,6 +48,12 @@ describe('the host runs what deploy would upload', () => {
     utimesSync(join(root, 'functions', 'odd.ts'), past, past);
     await buildForHost(root, NAMES, { cacheDir });
     expect((await buildForHost(root, NAMES, { cacheDir })).every((b) => b.reused)).toBe(true);
+
+    // Building one function (warden invoke) keeps what the others' last build recorded.
+    writeFileSync(join(root, 'functions', 'odd.ts'), 'export const handler = async () => ({ hello: "again" });\n');
+    utimesSync(join(root, 'functions', 'odd.ts'), past, past);
+    expect((await buildForHost(root, ['odd'], { cacheDir })).map((b) => b.reused)).toEqual([false]);
+    expect((await buildForHost(root, NAMES, { cacheDir })).every((b) => b.reused)).toBe(true);
   });
 
   it('rebuilds every function when a setting around the sources changes (tsconfig.json), which esbuild does not list as an input', async () => {

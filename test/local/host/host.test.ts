@@ -259,7 +259,7 @@ describe('function environment and context', () => {
     const userEnv = { WARDEN_OVERRIDDEN: 'user', HUAWEICLOUD_ENDPOINT_URL: 'https://elsewhere.example', WARDEN_WEBHOOK_SECRET: '' };
     const { host, cloud } = await startRig({ root: TEST_SERVICE, userEnv });
     // Two calls at once on a cold function start one process between them, not two.
-    const [body, twin] = await Promise.all([json(await fetch(`${host.url}/echo`)), fetch(`${host.url}/echo`).then(json)]);
+    const [body, twin] = await Promise.all([fetch(`${host.url}/echo`).then(json), fetch(`${host.url}/echo`).then(json)]);
     expect(twin.env.pid).toBe(body.env.pid);
     const { pid, ...env } = body.env;
     expect(env).toEqual({
