@@ -11,7 +11,7 @@ import { loadFixture, ProcessRunner, startCloud } from '../local/cloud/index.ts'
 import type { InvocationOutcome, LocalCloud } from '../local/cloud/index.ts';
 import { buildForHost } from '../local/host/build.ts';
 import type { HostBuild } from '../local/host/build.ts';
-import { functionSnapshot } from '../local/host/functions.ts';
+import { errorOf, functionSnapshot, parseResult } from '../local/host/functions.ts';
 import { demoFixture } from '../local/host/demo-fixture.ts';
 import { loadServerless } from '../deploy/serverless.ts';
 import type { FunctionDefinition } from '../deploy/serverless.ts';
@@ -147,10 +147,8 @@ function webhookSecretOf(secret: string | undefined): Record<string, string> {
 /** What the function returned (JSON when it returned an object), or why it did not return. */
 function resultOf(name: string, outcome: InvocationOutcome): unknown {
   if (outcome.status === 408) throw new Error(`${name}: ${outcome.result}`);
-  const value = parseOrUndefined(outcome.result) ?? outcome.result;
-  if (outcome.status === 200) return value;
-  const error = value as { errorType?: unknown; errorMessage?: unknown } | null;
-  throw new Error(`${name} failed: ${typeof error?.errorType === 'string' ? error.errorType : 'Error'}: ${typeof error?.errorMessage === 'string' ? error.errorMessage : String(outcome.result)}`);
+  if (outcome.status === 200) return parseResult(outcome.result);
+  throw new Error(`${name} failed: ${errorOf(outcome.result)}`);
 }
 
 export function localCloudEnv(cloud: LocalCloud): Record<string, string> {

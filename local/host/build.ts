@@ -50,9 +50,12 @@ export async function buildForHost(root: string, names: readonly string[], optio
   const dir = join(options.cacheDir ?? defaultCacheDir(), createHash('sha256').update(resolve(root)).digest('hex').slice(0, 16));
   const builder = await builderFingerprint(root);
   const previous = readRecord(dir, builder);
+  // The functions share most of their inputs (undici, zod, shared/): each file is read and hashed once.
+  const hashes = new Map<string, string>();
+  const hashOnce = (path: string): string => hashes.get(path) ?? (hashes.set(path, hashOf(path)).get(path) as string);
   const kept = new Map<string, Buffer>();
   for (const name of names) {
-    const zip = reusableZip(dir, previous?.functions[name]);
+    const zip = reusableZip(dir, previous?.functions[name], hashOnce);
     if (zip) kept.set(name, zip);
   }
   const stale = names.filter((name) => !kept.has(name));
@@ -64,7 +67,7 @@ export async function buildForHost(root: string, names: readonly string[], optio
     try {
       for (const built of await buildFunctions(root, scratch, { functions: stale, quiet: true })) {
         const settled = built.inputs.every((path) => (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < startedAt - SETTLED_MS);
-        fresh.set(built.name, { zip: readFileSync(built.zip), inputs: settled ? Object.fromEntries(built.inputs.map((path) => [path, hashOf(path)])) : {} });
+        fresh.set(built.name, { zip: readFileSync(built.zip), inputs: settled ? Object.fromEntries(built.inputs.map((path) => [path, hashOnce(path)])) : {} });
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -121,7 +124,7 @@ function readRecord(dir: string, builder: string): Record_ | undefined {
 }
 
 /** The zip of the last build, when every input still hashes as it did; touched, so that it counts as used. */
-function reusableZip(dir: string, entry: Record_['functions'][string] | undefined): Buffer | undefined {
+function reusableZip(dir: string, entry: Record_['functions'][string] | undefined, hashOf: (path: string) => string): Buffer | undefined {
   if (!entry || Object.keys(entry.inputs).length === 0) return undefined;
   if (!Object.entries(entry.inputs).every(([path, hash]) => hashOf(path) === hash)) return undefined;
   try {

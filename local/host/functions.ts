@@ -173,7 +173,7 @@ export async function invokeFunction(fn: HostedFunction, request: InvokeRequest,
 }
 
 /** The function's answer: JSON when it returned an object, its text when it returned a string. */
-function parseResult(text: string): unknown {
+export function parseResult(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -182,7 +182,7 @@ function parseResult(text: string): unknown {
 }
 
 /** `TypeError: …` from the runner's `{ errorType, errorMessage }`. */
-function errorOf(result: string): string {
+export function errorOf(result: string): string {
   const error = parseResult(result);
   if (isObject(error) && typeof error['errorMessage'] === 'string') return `${typeof error['errorType'] === 'string' ? error['errorType'] : 'Error'}: ${error['errorMessage']}`;
   return 'the function failed';

@@ -113,10 +113,8 @@ export class ProcessRunner implements FunctionRunner {
     const instance = this.instances.get(funcUrn);
     if (!instance) return;
     this.instances.delete(funcUrn);
+    // A process being started is killed here if already forked; if not, spawn sees the instance gone and forks none.
     this.kill(instance, 'the function was updated or deleted while this invocation ran');
-    // A process still starting would outlive its instance: stopped as soon as it is there.
-    const starting = await instance.spawning?.catch(() => undefined);
-    starting?.kill('SIGKILL');
     rmSync(instance.dir, { recursive: true, force: true });
   }
 
